@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Logging;
+
+namespace StackBgp.Daemon;
+
+internal sealed record DaemonOptions
+{
+    public string? ConfigPath { get; init; }
+    public string? SocketPath { get; init; }
+    public bool Check { get; init; }
+    public bool Help { get; init; }
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    public const string Usage = """
+        usage: stackbgpd [--config FILE] [--socket PATH] [--log-level trace|debug|information|warning|error] [--check]
+          --config FILE   FRR-syntax configuration (default /etc/frr/frr.conf)
+          --socket PATH   API unix socket (default /run/stackbgp[/NETNS]/stackbgpd.sock, or `api socket` in the config)
+          --check         validate the configuration, print every error, exit non-zero if there is one
+        """;
+
+    public static DaemonOptions Parse(string[] args, out string? error)
+    {
+        error = null;
+        var o = new DaemonOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string a = args[i];
+            string? Next() => i + 1 < args.Length ? args[++i] : null;
+            switch (a)
+            {
+                case "--config" or "-f":
+                    o = o with { ConfigPath = Next() ?? Missing(a, ref error) };
+                    break;
+                case "--socket":
+                    o = o with { SocketPath = Next() ?? Missing(a, ref error) };
+                    break;
+                case "--check" or "-C":
+                    o = o with { Check = true };
+                    break;
+                case "--log-level":
+                    string? level = Next();
+                    if (level is null || !Enum.TryParse<LogLevel>(level, ignoreCase: true, out var l))
+                        error = $"--log-level needs one of trace, debug, information, warning, error (got '{level}')";
+                    else
+                        o = o with { LogLevel = l };
+                    break;
+                case "--help" or "-h":
+                    o = o with { Help = true };
+                    break;
+                default:
+                    error = $"unknown argument '{a}'";
+                    break;
+            }
+        }
+        return o;
+    }
+
+    private static string Missing(string option, ref string? error)
+    {
+        error = $"{option} needs a value";
+        return "";
+    }
+}
