@@ -1,0 +1,207 @@
+using System.Collections.Immutable;
+using System.Text;
+
+namespace StackBgp.Wire;
+
+/// <summary>
+/// One immutable set of path attributes, shared (interned) by every prefix that carries it.
+/// Structural equality over all content; the hash is computed once and cached.
+/// <para>Derive modified sets with <c>with</c>: <c>attrs with { LocalPref = 200 }</c>.</para>
+/// <para>Canonical forms (so equal sets intern to one object): <see cref="Communities"/>,
+/// <see cref="ExtendedCommunities"/> and <see cref="LargeCommunities"/> are kept sorted ascending
+/// and without duplicates (they are sets, RFC 1997/4360/8092; FRR sorts them too), so a peer's
+/// order is not preserved on re-encode. <see cref="ClusterList"/> keeps its order (it is a path).
+/// <see cref="Unknown"/> is sorted by code.</para>
+/// <para><see cref="NextHop"/>: in a decoded <see cref="UpdateMessage"/> it is the NEXT_HOP attribute
+/// (IPv4, for NLRI in the UPDATE body); the MP_REACH next hop is in <see cref="MpReach"/>. In the
+/// per-family sets from <see cref="UpdateDecoder"/> and for the encoder, it is the next hop of the
+/// routes of that family (IPv4, or IPv6 global + optional link-local, incl. RFC 8950).</para>
+/// </summary>
+public sealed record PathAttributes
+{
+    private int _hash;
+    private readonly ImmutableArray<uint> _communities = ImmutableArray<uint>.Empty;
+    private readonly ImmutableArray<ulong> _extendedCommunities = ImmutableArray<ulong>.Empty;
+    private readonly ImmutableArray<LargeCommunity> _largeCommunities = ImmutableArray<LargeCommunity>.Empty;
+    private readonly ImmutableArray<uint> _clusterList = ImmutableArray<uint>.Empty;
+    private readonly ImmutableArray<UnknownAttribute> _unknown = ImmutableArray<UnknownAttribute>.Empty;
+    private readonly AsPath _asPath = AsPath.Empty;
+
+    /// <summary>An empty set: ORIGIN IGP, empty AS path, nothing else.</summary>
+    public static PathAttributes Empty { get; } = new();
+
+    public PathAttributes() { }
+
+    /// <summary>Copy constructor used by <c>with</c>: copies the content, not the cached hash.</summary>
+    private PathAttributes(PathAttributes original)
+    {
+        Origin = original.Origin;
+        _asPath = original._asPath;
+        NextHop = original.NextHop;
+        Med = original.Med;
+        LocalPref = original.LocalPref;
+        AtomicAggregate = original.AtomicAggregate;
+        Aggregator = original.Aggregator;
+        _communities = original._communities;
+        _extendedCommunities = original._extendedCommunities;
+        _largeCommunities = original._largeCommunities;
+        OriginatorId = original.OriginatorId;
+        _clusterList = original._clusterList;
+        Otc = original.Otc;
+        _unknown = original._unknown;
+    }
+
+    /// <summary>ORIGIN (RFC 4271 §5.1.1).</summary>
+    public Origin Origin { get; init; }
+
+    /// <summary>AS_PATH merged with AS4_PATH (RFC 4271 §5.1.2, RFC 6793 §4.2.3). Never null.</summary>
+    public AsPath AsPath { get => _asPath; init => _asPath = value ?? AsPath.Empty; }
+
+    /// <summary>Next hop; see the class remarks for which one. <see cref="NextHop.None"/> when absent.</summary>
+    public NextHop NextHop { get; init; }
+
+    /// <summary>MULTI_EXIT_DISC (RFC 4271 §5.1.4); null when absent.</summary>
+    public uint? Med { get; init; }
+
+    /// <summary>LOCAL_PREF (RFC 4271 §5.1.5); null when absent.</summary>
+    public uint? LocalPref { get; init; }
+
+    /// <summary>ATOMIC_AGGREGATE present (RFC 4271 §5.1.6).</summary>
+    public bool AtomicAggregate { get; init; }
+
+    /// <summary>AGGREGATOR merged with AS4_AGGREGATOR (RFC 4271 §5.1.7, RFC 6793 §4.2.3); null when absent.</summary>
+    public Aggregator? Aggregator { get; init; }
+
+    /// <summary>COMMUNITIES (RFC 1997), sorted and unique.</summary>
+    public ImmutableArray<uint> Communities { get => _communities; init => _communities = Canonical(value); }
+
+    /// <summary>EXTENDED_COMMUNITIES (RFC 4360), sorted and unique.</summary>
+    public ImmutableArray<ulong> ExtendedCommunities { get => _extendedCommunities; init => _extendedCommunities = Canonical(value); }
+
+    /// <summary>LARGE_COMMUNITY (RFC 8092), sorted and unique.</summary>
+    public ImmutableArray<LargeCommunity> LargeCommunities { get => _largeCommunities; init => _largeCommunities = Canonical(value); }
+
+    /// <summary>ORIGINATOR_ID (RFC 4456 §8); null when absent.</summary>
+    public uint? OriginatorId { get; init; }
+
+    /// <summary>CLUSTER_LIST (RFC 4456 §8), in path order (most recent first).</summary>
+    public ImmutableArray<uint> ClusterList { get => _clusterList; init => _clusterList = value.IsDefault ? ImmutableArray<uint>.Empty : value; }
+
+    /// <summary>Only To Customer (RFC 9234 §5); null when absent.</summary>
+    public uint? Otc { get; init; }
+
+    /// <summary>Unrecognised optional transitive attributes, passed along with the Partial bit (RFC 4271 §5), sorted by code.</summary>
+    public ImmutableArray<UnknownAttribute> Unknown { get => _unknown; init => _unknown = SortUnknown(value); }
+
+    public bool HasCommunity(uint community) => _communities.AsSpan().BinarySearch(community) >= 0;
+    public bool HasLargeCommunity(LargeCommunity community) => _largeCommunities.AsSpan().BinarySearch(community) >= 0;
+    public bool HasExtendedCommunity(ulong community) => _extendedCommunities.AsSpan().BinarySearch(community) >= 0;
+
+    /// <summary>Adds communities (RFC 1997 "additive"); returns this when nothing changes.</summary>
+    public PathAttributes AddCommunities(ReadOnlySpan<uint> add)
+    {
+        bool missing = false;
+        foreach (uint c in add) missing |= !HasCommunity(c);
+        if (!missing) return this;
+        var b = ImmutableArray.CreateBuilder<uint>(_communities.Length + add.Length);
+        b.AddRange(_communities);
+        foreach (uint c in add) b.Add(c);
+        return this with { Communities = b.ToImmutable() };
+    }
+
+    /// <summary>Removes the communities matching <paramref name="remove"/>; returns this when nothing changes.</summary>
+    public PathAttributes RemoveCommunities(Func<uint, bool> remove)
+    {
+        ArgumentNullException.ThrowIfNull(remove);
+        var b = ImmutableArray.CreateBuilder<uint>(_communities.Length);
+        foreach (uint c in _communities) if (!remove(c)) b.Add(c);
+        return b.Count == _communities.Length ? this : this with { Communities = b.ToImmutable() };
+    }
+
+    public bool Equals(PathAttributes? other)
+    {
+        if (ReferenceEquals(this, other)) return true;
+        if (other is null || GetHashCode() != other.GetHashCode()) return false;
+        return Origin == other.Origin && NextHop == other.NextHop && Med == other.Med && LocalPref == other.LocalPref
+            && AtomicAggregate == other.AtomicAggregate && Aggregator == other.Aggregator && OriginatorId == other.OriginatorId
+            && Otc == other.Otc && _asPath.Equals(other._asPath)
+            && _communities.AsSpan().SequenceEqual(other._communities.AsSpan())
+            && _extendedCommunities.AsSpan().SequenceEqual(other._extendedCommunities.AsSpan())
+            && _largeCommunities.AsSpan().SequenceEqual(other._largeCommunities.AsSpan())
+            && _clusterList.AsSpan().SequenceEqual(other._clusterList.AsSpan())
+            && _unknown.AsSpan().SequenceEqual(other._unknown.AsSpan());
+    }
+
+    public override int GetHashCode()
+    {
+        int h = _hash;
+        if (h != 0) return h;
+        var hc = new HashCode();
+        hc.Add(Origin);
+        hc.Add(_asPath);
+        hc.Add(NextHop);
+        hc.Add(Med);
+        hc.Add(LocalPref);
+        hc.Add(AtomicAggregate);
+        hc.Add(Aggregator);
+        hc.Add(OriginatorId);
+        hc.Add(Otc);
+        foreach (uint c in _communities) hc.Add(c);
+        hc.Add(-1);
+        foreach (ulong c in _extendedCommunities) hc.Add(c);
+        hc.Add(-2);
+        foreach (var c in _largeCommunities) hc.Add(c);
+        hc.Add(-3);
+        foreach (uint c in _clusterList) hc.Add(c);
+        hc.Add(-4);
+        foreach (var u in _unknown) hc.Add(u);
+        h = hc.ToHashCode();
+        if (h == 0) h = 1;
+        _hash = h;
+        return h;
+    }
+
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        sb.Append("origin ").Append(Origin switch { Origin.Igp => "IGP", Origin.Egp => "EGP", _ => "incomplete" });
+        sb.Append(", as-path [").Append(_asPath).Append(']');
+        if (!NextHop.IsNone) sb.Append(", next-hop ").Append(NextHop);
+        if (Med is { } med) sb.Append(", med ").Append(med);
+        if (LocalPref is { } lp) sb.Append(", local-pref ").Append(lp);
+        if (AtomicAggregate) sb.Append(", atomic-aggregate");
+        if (Aggregator is { } ag) sb.Append(", aggregator ").Append(ag);
+        if (!_communities.IsEmpty) sb.Append(", communities ").AppendJoin(' ', _communities.Select(Community.Format));
+        if (!_extendedCommunities.IsEmpty) sb.Append(", ext-communities ").AppendJoin(' ', _extendedCommunities.Select(ExtendedCommunity.Format));
+        if (!_largeCommunities.IsEmpty) sb.Append(", large-communities ").AppendJoin(' ', _largeCommunities);
+        if (OriginatorId is { } oid) sb.Append(", originator-id ").Append(FormatV4(oid));
+        if (!_clusterList.IsEmpty) sb.Append(", cluster-list ").AppendJoin(' ', _clusterList.Select(FormatV4));
+        if (Otc is { } otc) sb.Append(", otc ").Append(otc);
+        foreach (var u in _unknown) sb.Append(", ").Append(u);
+        return sb.ToString();
+    }
+
+    internal static string FormatV4(uint a) => $"{a >> 24}.{(a >> 16) & 0xFF}.{(a >> 8) & 0xFF}.{a & 0xFF}";
+
+    private static ImmutableArray<T> Canonical<T>(ImmutableArray<T> value) where T : IComparable<T>
+    {
+        if (value.IsDefaultOrEmpty) return ImmutableArray<T>.Empty;
+        bool canonical = true;
+        for (int i = 1; i < value.Length && canonical; i++) canonical = value[i - 1].CompareTo(value[i]) < 0;
+        if (canonical) return value;
+        var a = value.ToArray();
+        Array.Sort(a);
+        int n = 1;
+        for (int i = 1; i < a.Length; i++)
+            if (a[i].CompareTo(a[n - 1]) != 0) a[n++] = a[i];
+        return ImmutableArray.Create(a, 0, n);
+    }
+
+    private static ImmutableArray<UnknownAttribute> SortUnknown(ImmutableArray<UnknownAttribute> value)
+    {
+        if (value.IsDefaultOrEmpty) return ImmutableArray<UnknownAttribute>.Empty;
+        bool sorted = true;
+        for (int i = 1; i < value.Length && sorted; i++) sorted = value[i - 1].Code < value[i].Code;
+        return sorted ? value : value.Sort((a, b) => a.Code.CompareTo(b.Code));
+    }
+}
