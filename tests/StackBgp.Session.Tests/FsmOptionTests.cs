@@ -1,3 +1,4 @@
+using StackBgp.Wire;
 using Xunit;
 
 namespace StackBgp.Session.Tests;
@@ -97,10 +98,10 @@ public class FsmOptionTests
     [Fact]
     public void ManualStop_passes_the_runners_shutdown_communication()
     {
-        BgpError cease = BgpErrors.AdministrativeShutdownWith("maintenance");
+        var cease = NotificationMessage.Cease(CeaseSubcode.AdministrativeShutdown, "maintenance");
         FsmResult r = BgpFsm.Step(new FsmState(BgpState.Established, 1), new FsmOptions(), new FsmInput(FsmEvent.ManualStop, cease));
-        Assert.Equal(cease, r[0].Error);
-        Assert.Equal("Cease/Administrative Shutdown (6/2) message \"maintenance\"", r[0].Error.ToString());
+        Assert.Same(cease, r[0].Notification);
+        Assert.Equal("maintenance", r[0].Notification!.ShutdownMessage);
     }
 
     [Fact]

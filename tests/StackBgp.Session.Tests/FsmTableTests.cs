@@ -1,3 +1,4 @@
+using StackBgp.Wire;
 using Xunit;
 
 namespace StackBgp.Session.Tests;
@@ -116,9 +117,9 @@ public class FsmTableTests
 
     internal static FsmInput InputFor(FsmEvent e) => e switch
     {
-        FsmEvent.BGPHeaderErr => new FsmInput(e, new BgpError(1, 2)),
-        FsmEvent.BGPOpenMsgErr => new FsmInput(e, new BgpError(2, 2)),
-        FsmEvent.UpdateMsgErr => new FsmInput(e, new BgpError(3, 1)),
+        FsmEvent.BGPHeaderErr => new FsmInput(e, new NotificationMessage(BgpErrorCode.MessageHeader, 2)),
+        FsmEvent.BGPOpenMsgErr => new FsmInput(e, new NotificationMessage(BgpErrorCode.OpenMessage, 2)),
+        FsmEvent.UpdateMsgErr => new FsmInput(e, new NotificationMessage(BgpErrorCode.UpdateMessage, 1)),
         FsmEvent.BGPOpen or FsmEvent.BGPOpen_with_DelayOpenTimer_running => new FsmInput(e, NegotiatedHoldTime: 90),
         _ => new FsmInput(e),
     };
@@ -126,7 +127,7 @@ public class FsmTableTests
     internal static string Format(FsmResult r)
     {
         if (r.Count == 0) return "-";
-        return string.Join(' ', r.ToArray().Select(a => a.Kind == FsmActionKind.SendNotification ? $"Notify({a.Error.Code}/{a.Error.Subcode})" : a.Kind.ToString()));
+        return string.Join(' ', r.ToArray().Select(a => a.Kind == FsmActionKind.SendNotification ? $"Notify({(byte)a.Notification!.Code}/{a.Notification.Subcode})" : a.Kind.ToString()));
     }
 
     [Fact]

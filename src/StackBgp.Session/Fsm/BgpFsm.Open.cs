@@ -1,3 +1,4 @@
+using StackBgp.Wire;
 using static StackBgp.Session.FsmActionKind;
 
 namespace StackBgp.Session;
@@ -5,13 +6,15 @@ namespace StackBgp.Session;
 /// <summary>§8.2.2 OpenSent, OpenConfirm and Established.</summary>
 public static partial class BgpFsm
 {
-    private static readonly BgpError HoldTimerExpiredError = new(BgpErrors.HoldTimerExpired, 0);
-    private static readonly BgpError SendHoldTimerExpiredError = new(BgpErrors.SendHoldTimerExpired, 0);
-    private static readonly BgpError CollisionError = BgpErrors.CeaseWith(BgpErrors.ConnectionCollisionResolution);
+    private static readonly NotificationMessage HoldTimerExpiredError = new(BgpErrorCode.HoldTimerExpired, 0);
+    private static readonly NotificationMessage SendHoldTimerExpiredError = new(BgpErrorCode.SendHoldTimerExpired, 0);
+    private static readonly NotificationMessage CollisionError = NotificationMessage.Cease(CeaseSubcode.ConnectionCollisionResolution);
+    private static readonly NotificationMessage AdminShutdown = NotificationMessage.Cease(CeaseSubcode.AdministrativeShutdown);
+    private static readonly NotificationMessage CeaseUnspecified = NotificationMessage.Cease(CeaseSubcode.Unspecified);
 
     /// <summary>The Cease for events 2 and 8: the runner may pass its own (e.g. with an RFC 9003 message).</summary>
-    private static BgpError CeaseFor(FsmInput input) =>
-        !input.Error.IsNone ? input.Error : BgpErrors.CeaseWith(input.Event == FsmEvent.ManualStop ? BgpErrors.AdministrativeShutdown : (byte)0);
+    private static NotificationMessage CeaseFor(FsmInput input) =>
+        input.Error ?? (input.Event == FsmEvent.ManualStop ? AdminShutdown : CeaseUnspecified);
 
     private static bool IsStart(FsmEvent e) => e is FsmEvent.ManualStart or FsmEvent.AutomaticStart
         or FsmEvent.ManualStart_with_PassiveTcpEstablishment or FsmEvent.AutomaticStart_with_PassiveTcpEstablishment
@@ -27,8 +30,8 @@ public static partial class BgpFsm
         or FsmEvent.Tcp_CR_Acked or FsmEvent.TcpConnectionConfirmed;
 
     /// <summary>RFC 6608 §3: unexpected messages get a state-specific subcode; other unexpected events 0.</summary>
-    private static BgpError UnexpectedIn(FsmEvent e, byte subcode) =>
-        new(BgpErrors.FsmError, e is >= FsmEvent.BGPOpen and <= FsmEvent.UpdateMsgErr ? subcode : (byte)0);
+    private static NotificationMessage UnexpectedIn(FsmEvent e, FsmErrorSubcode subcode) =>
+        new(BgpErrorCode.FiniteStateMachine, (byte)(e is >= FsmEvent.BGPOpen and <= FsmEvent.UpdateMsgErr ? subcode : FsmErrorSubcode.Unspecified));
 
     // §8.2.2 OpenSent state.
     private static FsmResult InOpenSent(FsmState s, FsmOptions o, FsmInput input)
@@ -72,10 +75,10 @@ public static partial class BgpFsm
             case FsmEvent.OpenCollisionDump:
                 return ToIdle(s, o, CollisionError, increment: true);
             case FsmEvent.NotifMsgVerErr:
-                return ToIdle(s, o, default, increment: false);
+                return ToIdle(s, o, null, increment: false);
             default:
                 // "Any other event (Events 9, 11-13, 20, 25-28)": FSM Error.
-                return ToIdle(s, o, UnexpectedIn(e, BgpErrors.UnexpectedInOpenSent), increment: true);
+                return ToIdle(s, o, UnexpectedIn(e, FsmErrorSubcode.UnexpectedMessageInOpenSent), increment: true);
         }
     }
 
@@ -106,9 +109,9 @@ public static partial class BgpFsm
                 r.Add(StartKeepaliveTimer);
                 return r;
             case FsmEvent.TcpConnectionFails or FsmEvent.NotifMsg:
-                return ToIdle(s, o, default, increment: true);
+                return ToIdle(s, o, null, increment: true);
             case FsmEvent.NotifMsgVerErr:
-                return ToIdle(s, o, default, increment: false);
+                return ToIdle(s, o, null, increment: false);
             case FsmEvent.BGPHeaderErr or FsmEvent.BGPOpenMsgErr:
                 return ToIdle(s, o, input.Error, increment: true);
             case FsmEvent.OpenCollisionDump:
@@ -124,7 +127,7 @@ public static partial class BgpFsm
                 // connection is collision processing (§6.8); a second OPEN on the same connection
                 // is unexpected, and the runner resolves collisions between two connections before
                 // it raises event 23, so here 19 is an FSM Error too.
-                return ToIdle(s, o, UnexpectedIn(e, BgpErrors.UnexpectedInOpenConfirm), increment: true);
+                return ToIdle(s, o, UnexpectedIn(e, FsmErrorSubcode.UnexpectedMessageInOpenConfirm), increment: true);
         }
     }
 
@@ -156,7 +159,7 @@ public static partial class BgpFsm
                 r.Add(StartKeepaliveTimer);
                 return r;
             case FsmEvent.TcpConnectionFails or FsmEvent.NotifMsg or FsmEvent.NotifMsgVerErr:
-                return ToIdle(s, o, default, increment: true, wasEstablished: true);
+                return ToIdle(s, o, null, increment: true, wasEstablished: true);
             case FsmEvent.OpenCollisionDump:
                 // Only raised when CollisionDetectEstablishedState is on (§6.8).
                 return ToIdle(s, o, CollisionError, increment: true, wasEstablished: true);
@@ -177,7 +180,7 @@ public static partial class BgpFsm
                 return ToIdle(s, o, input.Error, increment: true, wasEstablished: true);
             default:
                 // "Any other event (Events 9, 12-13, 19-20)": FSM Error.
-                return ToIdle(s, o, UnexpectedIn(e, BgpErrors.UnexpectedInEstablished), increment: true, wasEstablished: true);
+                return ToIdle(s, o, UnexpectedIn(e, FsmErrorSubcode.UnexpectedMessageInEstablished), increment: true, wasEstablished: true);
         }
     }
 }

@@ -1,3 +1,4 @@
+using StackBgp.Wire;
 using static StackBgp.Session.FsmActionKind;
 
 namespace StackBgp.Session;
@@ -121,7 +122,7 @@ public static partial class BgpFsm
                 return VersionErrorBeforeOpen(s, o);
             default:
                 // "Any other event (8, 10-11, 13, 19, 23, 25-28)". We include 29, which cannot run here.
-                return ToIdle(s, o, sendFirst: default, increment: true, stopDelayOpen: true);
+                return ToIdle(s, o, sendFirst: null, increment: true, stopDelayOpen: true);
         }
     }
 
@@ -138,7 +139,7 @@ public static partial class BgpFsm
             case FsmEvent.ManualStop:
                 r = new FsmResult(new FsmState(BgpState.Idle, 0));
                 if (s.DelayOpenTimerRunning && o.SendNotificationWithoutOpen)
-                    r.Add(new FsmAction(SendNotification, BgpErrors.CeaseWith(BgpErrors.AdministrativeShutdown)));
+                    r.Add(new FsmAction(SendNotification, CeaseFor(input)));
                 r.Add(ReleaseResources);
                 r.Add(StopDelayOpenTimer);
                 r.Add(DropConnection);
@@ -179,7 +180,7 @@ public static partial class BgpFsm
                 return VersionErrorBeforeOpen(s, o);
             default:
                 // "Any other event (8, 10-11, 13, 19, 23, 25-28)".
-                return ToIdle(s, o, sendFirst: default, increment: true, stopDelayOpen: true);
+                return ToIdle(s, o, sendFirst: null, increment: true, stopDelayOpen: true);
         }
     }
 
@@ -246,11 +247,11 @@ public static partial class BgpFsm
     /// The common way down to Idle: optionally send a NOTIFICATION, stop the ConnectRetryTimer,
     /// release resources, drop TCP, count and damp.
     /// </summary>
-    private static FsmResult ToIdle(FsmState s, FsmOptions o, BgpError sendFirst, bool increment, bool stopDelayOpen = false,
+    private static FsmResult ToIdle(FsmState s, FsmOptions o, NotificationMessage? sendFirst, bool increment, bool stopDelayOpen = false,
         bool wasEstablished = false, bool damp = true)
     {
         var r = new FsmResult(new FsmState(BgpState.Idle, increment ? s.ConnectRetryCounter + 1 : s.ConnectRetryCounter));
-        if (!sendFirst.IsNone) r.Add(new FsmAction(SendNotification, sendFirst));
+        if (sendFirst is not null) r.Add(new FsmAction(SendNotification, sendFirst));
         r.Add(StopConnectRetryTimer);
         if (stopDelayOpen) r.Add(StopDelayOpenTimer);
         if (wasEstablished) r.Add(SessionDown);

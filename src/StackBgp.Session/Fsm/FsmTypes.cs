@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using StackBgp.Wire;
 
 namespace StackBgp.Session;
 
@@ -90,17 +91,18 @@ public enum FsmActionKind : byte
     SessionDown,
 }
 
-/// <summary>One FSM action; <see cref="Error"/> is set for <see cref="FsmActionKind.SendNotification"/>.</summary>
-public readonly record struct FsmAction(FsmActionKind Kind, BgpError Error = default)
+/// <summary>One FSM action; <see cref="Notification"/> is set for <see cref="FsmActionKind.SendNotification"/>.</summary>
+public readonly record struct FsmAction(FsmActionKind Kind, NotificationMessage? Notification = null)
 {
-    public override string ToString() => Kind == FsmActionKind.SendNotification ? $"SendNotification({Error})" : Kind.ToString();
+    public override string ToString() => Kind == FsmActionKind.SendNotification ? $"SendNotification({Notification})" : Kind.ToString();
 }
 
 /// <summary>
-/// An event with what it carries: the error to report for events 21, 22 and 28, and the negotiated
+/// An event with what it carries: the NOTIFICATION to send for events 21, 22 and 28 (and optionally
+/// the Cease for events 2 and 8), and the negotiated
 /// hold time for events 19 and 20 (0 = no HoldTimer and no KeepaliveTimer, RFC 4271 §4.2).
 /// </summary>
-public readonly record struct FsmInput(FsmEvent Event, BgpError Error = default, ushort NegotiatedHoldTime = 0)
+public readonly record struct FsmInput(FsmEvent Event, NotificationMessage? Error = null, ushort NegotiatedHoldTime = 0)
 {
     public static implicit operator FsmInput(FsmEvent e) => new(e);
 
