@@ -28,6 +28,15 @@ public readonly record struct DecodeContext
     /// <summary>The peer is internal (same AS). Decides e.g. RFC 7606 §7.5 (LOCAL_PREF from eBGP is discarded).</summary>
     public bool IsInternal { get; init; }
 
+    /// <summary>The peer is a member-AS peer of our confederation (RFC 5065): confederation segments are allowed.</summary>
+    public bool IsConfederationPeer { get; init; }
+
+    /// <summary>
+    /// When non-zero and the peer is external, the leftmost AS of AS_PATH must be this ASN
+    /// (RFC 4271 §6.3 "enforce-first-as"); otherwise treat-as-withdraw (RFC 7606 §7.2).
+    /// </summary>
+    public uint RequiredFirstAs { get; init; }
+
     public bool ReceivesPathId(AddressFamily family) => Contains(AddPathReceive, family);
     public bool AllowsExtendedNextHop(AddressFamily family) => Contains(ExtendedNextHop, family);
 

@@ -1,0 +1,157 @@
+using System.Buffers.Binary;
+using System.Collections.Immutable;
+
+namespace StackBgp.Wire;
+
+/// <summary>
+/// AS_PATH / AS4_PATH encoding (RFC 4271 §4.3, RFC 6793 §4):
+/// <code>
+///  +--------------+--------------+---------------------------------+
+///  | segment type | segment len  | len ASNs of 2 or 4 octets each  |  ... repeated
+///  +--------------+--------------+---------------------------------+
+/// </code>
+/// and the RFC 6793 §4.2.3 reconstruction of the path from AS_PATH and AS4_PATH.
+/// </summary>
+public static class AsPathCodec
+{
+    /// <summary>
+    /// Parses an AS_PATH value. Malformed (RFC 7606 §7.2): unknown segment type, a segment with zero
+    /// ASNs, or a segment running past the value.
+    /// </summary>
+    public static bool TryRead(ReadOnlySpan<byte> value, bool fourOctet, out AsPath path)
+    {
+        path = AsPath.Empty;
+        if (value.IsEmpty) return true;
+        int w = fourOctet ? 4 : 2;
+        int segments = 0;
+        for (int p = 0; p < value.Length;)
+        {
+            if (value.Length - p < 2) return false;
+            byte type = value[p];
+            int n = value[p + 1];
+            if (type is < 1 or > 4 || n == 0 || p + 2 + n * w > value.Length) return false;
+            p += 2 + n * w;
+            segments++;
+        }
+        var b = ImmutableArray.CreateBuilder<AsPathSegment>(segments);
+        for (int p = 0; p < value.Length;)
+        {
+            var type = (AsPathSegmentType)value[p];
+            int n = value[p + 1];
+            var asns = new uint[n];
+            var data = value.Slice(p + 2, n * w);
+            for (int i = 0; i < n; i++)
+                asns[i] = fourOctet ? BinaryPrimitives.ReadUInt32BigEndian(data[(i * 4)..]) : BinaryPrimitives.ReadUInt16BigEndian(data[(i * 2)..]);
+            b.Add(new AsPathSegment(type, ImmutableArray.Create(asns)));
+            p += 2 + n * w;
+        }
+        path = new AsPath(b.MoveToImmutable());
+        return true;
+    }
+
+    /// <summary>Encoded size; segments longer than 255 ASNs are split.</summary>
+    public static int Size(AsPath path, bool fourOctet, bool skipConfed = false)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        int w = fourOctet ? 4 : 2, size = 0;
+        foreach (var s in path.Segments)
+        {
+            if (skipConfed && s.IsConfed) continue;
+            int n = s.Asns.Length;
+            size += ((n + 254) / 255) * 2 + n * w;
+        }
+        return size;
+    }
+
+    /// <summary>
+    /// Writes the path; with <paramref name="fourOctet"/> false, ASNs above 65535 become AS_TRANS
+    /// (RFC 6793 §4.2.2). <paramref name="skipConfed"/> drops confederation segments (AS4_PATH).
+    /// </summary>
+    public static int Write(Span<byte> destination, AsPath path, bool fourOctet, bool skipConfed = false)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        int p = 0;
+        foreach (var s in path.Segments)
+        {
+            if (skipConfed && s.IsConfed) continue;
+            var asns = s.Asns.AsSpan();
+            for (int start = 0; start < asns.Length; start += 255)
+            {
+                int n = Math.Min(255, asns.Length - start);
+                destination[p++] = (byte)s.Type;
+                destination[p++] = (byte)n;
+                foreach (uint a in asns.Slice(start, n))
+                {
+                    if (fourOctet)
+                    {
+                        BinaryPrimitives.WriteUInt32BigEndian(destination[p..], a);
+                        p += 4;
+                    }
+                    else
+                    {
+                        BinaryPrimitives.WriteUInt16BigEndian(destination[p..], Asn.ToTwoOctet(a));
+                        p += 2;
+                    }
+                }
+            }
+        }
+        return p;
+    }
+
+    /// <summary>
+    /// RFC 6793 §4.2.3: when AS_PATH holds fewer ASNs than AS4_PATH, AS4_PATH is ignored; otherwise
+    /// the leading ASNs of AS_PATH that AS4_PATH lacks are prepended to AS4_PATH. Counting follows the
+    /// path-length rules (an AS_SET counts 1, confederation segments 0); confederation segments are
+    /// taken when leading or adjacent to a taken segment. Confederation segments inside AS4_PATH are
+    /// dropped first (RFC 6793 §6).
+    /// </summary>
+    public static AsPath Merge(AsPath asPath, AsPath as4Path)
+    {
+        ArgumentNullException.ThrowIfNull(asPath);
+        ArgumentNullException.ThrowIfNull(as4Path);
+        as4Path = as4Path.WithoutConfedSegments();
+        int take = asPath.Length - as4Path.Length;
+        if (take < 0) return asPath;
+        var b = ImmutableArray.CreateBuilder<AsPathSegment>(asPath.Segments.Length + as4Path.Segments.Length);
+        bool takingDone = false;
+        foreach (var s in asPath.Segments)
+        {
+            if (s.IsConfed)
+            {
+                if (takingDone) break;
+                b.Add(s);
+                continue;
+            }
+            if (take == 0) break;
+            if (s.Type == AsPathSegmentType.AsSet)
+            {
+                b.Add(s);
+                take--;
+            }
+            else if (s.Asns.Length <= take)
+            {
+                b.Add(s);
+                take -= s.Asns.Length;
+            }
+            else
+            {
+                b.Add(new AsPathSegment(s.Type, ImmutableArray.Create(s.Asns.AsSpan()[..take])));
+                take = 0;
+            }
+            if (take == 0) takingDone = true;
+        }
+        for (int i = 0; i < as4Path.Segments.Length; i++)
+        {
+            var s = as4Path.Segments[i];
+            // Join the cut point when both sides are AS_SEQUENCE and the result fits one segment.
+            if (i == 0 && b.Count > 0 && b[^1].Type == AsPathSegmentType.AsSequence && s.Type == AsPathSegmentType.AsSequence
+                && b[^1].Asns.Length + s.Asns.Length <= 255)
+            {
+                b[^1] = new AsPathSegment(AsPathSegmentType.AsSequence, b[^1].Asns.AddRange(s.Asns));
+                continue;
+            }
+            b.Add(s);
+        }
+        return new AsPath(b.ToImmutable());
+    }
+}
