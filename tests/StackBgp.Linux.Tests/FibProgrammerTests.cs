@@ -1,0 +1,186 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using StackBgp.Linux.Fib;
+using StackBgp.Linux.Routes;
+using Xunit;
+
+namespace StackBgp.Linux.Tests;
+
+public sealed class FibProgrammerTests : IDisposable
+{
+    private readonly LabNamespace _ns = new();
+
+    public void Dispose() => _ns.Dispose();
+
+    private static KernelRoute Route(string prefix, params string[] gateways) =>
+        new(IPNetwork.Parse(prefix), gateways.Select(g => new KernelNextHop(IPAddress.Parse(g), 0)).ToArray(), RouteTable.Main, 0, 20, null);
+
+    private static string[] Gateways(JsonElement route) =>
+        route.TryGetProperty("nexthops", out JsonElement nhs)
+            ? nhs.EnumerateArray().Select(n => n.GetProperty("gateway").GetString()!).Order().ToArray()
+            : [route.GetProperty("gateway").GetString()!];
+
+    private FibProgrammer Create(FibOptions? options = null) =>
+        new(new FibOptions
+        {
+            NetNamespace = _ns.Name,
+            StaleGraceTime = options?.StaleGraceTime ?? TimeSpan.FromSeconds(60),
+            RemoveRoutesOnStop = options?.RemoveRoutesOnStop ?? false,
+            TimeProvider = options?.TimeProvider ?? TimeProvider.System,
+        });
+
+    [Fact]
+    public async Task Apply_installs_replaces_and_removes_and_an_identical_route_needs_no_kernel_request()
+    {
+        await using FibProgrammer fib = Create();
+        await fib.StartAsync();
+
+        FibApplyResult r1 = await fib.ApplyAsync([
+            RouteChange.Install(Route("10.20.0.0/24", "10.77.0.2")),
+            RouteChange.Install(Route("10.21.0.0/24", "10.77.0.2", "10.77.0.3")),
+            RouteChange.Install(Route("2001:db8:21::/48", "2001:db8:77::2", "2001:db8:77::3"))]);
+        Assert.True(r1.Succeeded);
+        Assert.Equal(3, r1.KernelRequests);
+        Assert.Equal(["10.77.0.2", "10.77.0.3"], Gateways(Assert.Single(_ns.Routes("10.21.0.0/24 proto bgp"))));
+        Assert.Equal(["2001:db8:77::2", "2001:db8:77::3"], Gateways(Assert.Single(_ns.Routes6("2001:db8:21::/48 proto bgp"))));
+
+        FibApplyResult again = await fib.ApplyAsync([RouteChange.Install(Route("10.21.0.0/24", "10.77.0.3", "10.77.0.2"))]);
+        Assert.Equal(0, again.KernelRequests);
+        Assert.Equal(1, again.Unchanged);
+
+        FibApplyResult r2 = await fib.ApplyAsync([
+            RouteChange.Install(Route("10.21.0.0/24", "10.77.0.2")),
+            RouteChange.Remove(IPNetwork.Parse("10.20.0.0/24")),
+            RouteChange.Remove(IPNetwork.Parse("10.29.0.0/24"))]);
+        Assert.True(r2.Succeeded);
+        Assert.Equal(["10.77.0.2"], Gateways(Assert.Single(_ns.Routes("10.21.0.0/24"))));
+        Assert.Empty(_ns.Routes("10.20.0.0/24"));
+
+        IReadOnlyList<FibEntry> entries = await fib.GetRoutesAsync();
+        Assert.Equal(2, entries.Count);
+        Assert.All(entries, e => Assert.Equal(FibEntryState.Installed, e.State));
+    }
+
+    [Fact]
+    public async Task A_refused_route_is_reported_with_its_index_and_the_others_are_installed()
+    {
+        await using FibProgrammer fib = Create();
+        await fib.StartAsync();
+        FibApplyResult r = await fib.ApplyAsync([
+            RouteChange.Install(Route("10.30.0.0/24", "10.77.0.2")),
+            RouteChange.Install(Route("10.31.0.0/24", "192.0.2.1")),
+            RouteChange.Install(Route("10.32.0.0/24", "10.77.0.2"))]);
+
+        RouteError e = Assert.Single(r.Errors);
+        Assert.Equal(1, e.Index);
+        Assert.Equal(IPNetwork.Parse("10.31.0.0/24"), e.Route.Prefix);
+        Assert.Equal("ENETUNREACH", e.ErrorName);
+        Assert.Equal(2, _ns.Routes("proto bgp").Count);
+        Assert.Contains(await fib.GetRoutesAsync(), x => x.State == FibEntryState.Failed && x.Route.Prefix.Equals(e.Route.Prefix));
+    }
+
+    [Fact]
+    public async Task Metric_change_installs_the_new_route_and_removes_the_old_one()
+    {
+        await using FibProgrammer fib = Create();
+        await fib.StartAsync();
+        _ = await fib.ApplyAsync([RouteChange.Install(Route("10.33.0.0/24", "10.77.0.2"))]);
+        FibApplyResult r = await fib.ApplyAsync([RouteChange.Install(Route("10.33.0.0/24", "10.77.0.2") with { Metric = 50 })]);
+        Assert.True(r.Succeeded);
+        JsonElement shown = Assert.Single(_ns.Routes("10.33.0.0/24"));
+        Assert.Equal(50, shown.GetProperty("metric").GetInt32());
+    }
+
+    [Fact]
+    public async Task Restart_reuses_routes_already_right_and_sweeps_stale_ones_after_the_grace_time()
+    {
+        _ns.Exec("route add 10.40.0.0/24 via 10.77.0.2 proto 186 metric 20");
+        _ns.Exec("route add 10.41.0.0/24 via 10.77.0.2 proto 186 metric 20");
+        _ns.Exec("route add 10.42.0.0/24 via 10.77.0.2 proto 186 metric 20");
+        _ns.Exec("-6 route add 2001:db8:42::/48 via 2001:db8:77::2 proto 186 metric 20");
+        _ns.Exec("route add 10.43.0.0/24 via 10.77.0.2 proto static metric 20");
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using FibProgrammer fib = Create(new FibOptions { TimeProvider = time, StaleGraceTime = TimeSpan.FromSeconds(30) });
+        await fib.StartAsync();
+
+        Assert.Equal(4, (await fib.GetRoutesAsync()).Count(e => e.State == FibEntryState.Stale));
+        FibApplyResult r = await fib.ApplyAsync([
+            RouteChange.Install(Route("10.40.0.0/24", "10.77.0.2")),   // identical: reused
+            RouteChange.Install(Route("10.41.0.0/24", "10.77.0.3"))]); // differs: replaced
+        Assert.Equal(1, r.Unchanged);
+        Assert.Equal(1, r.KernelRequests);
+        Assert.Single(_ns.Routes("10.42.0.0/24"));   // still forwarding during the grace time
+        Assert.Single(_ns.Routes6("2001:db8:42::/48"));
+
+        time.Advance(TimeSpan.FromSeconds(31));
+        await Poll.UntilAsync(
+            () => _ns.Routes("10.42.0.0/24").Count == 0 && _ns.Routes6("2001:db8:42::/48").Count == 0,
+            () => "stale routes swept; seen " + string.Join(", ", _ns.Routes("proto bgp").Select(x => x.GetProperty("dst").GetString())));
+        Assert.Equal(["10.77.0.2"], Gateways(Assert.Single(_ns.Routes("10.40.0.0/24"))));
+        Assert.Equal(["10.77.0.3"], Gateways(Assert.Single(_ns.Routes("10.41.0.0/24"))));
+        Assert.Single(_ns.Routes("10.43.0.0/24")); // not our protocol: never touched
+    }
+
+    [Fact]
+    public async Task Stop_keeps_routes_by_default_and_removes_them_when_configured()
+    {
+        await using (FibProgrammer keep = Create())
+        {
+            await keep.StartAsync();
+            _ = await keep.ApplyAsync([RouteChange.Install(Route("10.50.0.0/24", "10.77.0.2"))]);
+        }
+
+        Assert.Single(_ns.Routes("10.50.0.0/24 proto bgp"));
+
+        await using (FibProgrammer remove = Create(new FibOptions { RemoveRoutesOnStop = true }))
+        {
+            await remove.StartAsync();
+            FibApplyResult r = await remove.ApplyAsync([RouteChange.Install(Route("10.50.0.0/24", "10.77.0.2")), RouteChange.Install(Route("10.51.0.0/24", "10.77.0.2"))]);
+            Assert.Equal(1, r.Unchanged);
+        }
+
+        Assert.Empty(_ns.Routes("proto bgp"));
+    }
+
+    [Fact]
+    public async Task A_route_deleted_by_someone_else_is_reinstalled()
+    {
+        await using FibProgrammer fib = Create();
+        await fib.StartAsync();
+        _ = await fib.ApplyAsync([
+            RouteChange.Install(Route("10.60.0.0/24", "10.77.0.2", "10.77.0.3")),
+            RouteChange.Install(Route("2001:db8:60::/48", "2001:db8:77::2"))]);
+
+        _ns.Exec("route del 10.60.0.0/24");
+        _ns.Exec("-6 route del 2001:db8:60::/48");
+
+        await Poll.UntilAsync(
+            () => _ns.Routes("10.60.0.0/24 proto bgp").Count == 1 && _ns.Routes6("2001:db8:60::/48 proto bgp").Count == 1,
+            () => "both routes reinstalled");
+        Assert.Equal(["10.77.0.2", "10.77.0.3"], Gateways(_ns.Routes("10.60.0.0/24")[0]));
+        var reinstalled = new List<KernelRoute>();
+        while (fib.Events.TryRead(out FibEvent? e))
+        {
+            if (e is FibRouteReinstalled ri)
+            {
+                reinstalled.Add(ri.Route);
+            }
+        }
+
+        Assert.Equal(2, reinstalled.Count);
+    }
+
+    [Fact]
+    public async Task Routes_flushed_by_an_interface_going_down_come_back_when_it_is_up_again()
+    {
+        await using FibProgrammer fib = Create();
+        await fib.StartAsync();
+        _ = await fib.ApplyAsync([RouteChange.Install(Route("10.70.0.0/24", "10.77.0.2"))]);
+
+        _ns.Exec("link set va down");
+        await Poll.UntilAsync(() => _ns.Routes("10.70.0.0/24").Count == 0, () => "the kernel flushed the route with its interface");
+        _ns.Exec("link set va up");
+        await Poll.UntilAsync(() => _ns.Routes("10.70.0.0/24 proto bgp").Count == 1, () => "route reinstalled after link up");
+    }
+}
