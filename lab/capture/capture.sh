@@ -252,6 +252,70 @@ capture() { # KIND_A KIND_B MODE
   ns_del "$NSA"; ns_del "$NSB"
 }
 
+
+# ---------------------------------------------------------------- FRR-FRR unnumbered (RFC 8950)
+# Two FRRs over a veth with only IPv6 link-local addresses: `neighbor IF interface remote-as external`,
+# IPv4 and IPv6 unicast over one session, IPv4 routes with an IPv6 next hop (extended next hop).
+frr_unnumbered_conf() { # ASN RID IF NET4 NET6
+  cat <<CONF
+frr defaults datacenter
+log stdout informational
+route-map ATTR permit 10
+ set community $1:100
+ set large-community $1:1:1
+ set metric 50
+exit
+router bgp $1
+ bgp router-id $2
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ neighbor $3 interface remote-as external
+ neighbor $3 timers 3 9
+ address-family ipv4 unicast
+  network $4 route-map ATTR
+ exit-address-family
+ address-family ipv6 unicast
+  network $5 route-map ATTR
+  neighbor $3 activate
+ exit-address-family
+exit
+CONF
+}
+capture_unnumbered() {
+  local name=frr-frr-unnumbered pcap="$LAB_RUN/frr-frr-unnumbered.pcap"
+  lab_log "capture $name"
+  ns_add "$NSA"; ns_add "$NSB"
+  veth_add "$NSA" capa "$NSB" capb
+  wait_until 10 "link-local address on capa" test -n "$(link_local "$NSA" capa)"
+  wait_until 10 "link-local address on capb" test -n "$(link_local "$NSB" capb)"
+  start_bg "$NSA" tcpdump tcpdump -i capa -U -s 0 -w "$pcap" tcp port 179
+  wait_until 10 "tcpdump to listen" grep -q "listening on" "$LAB_RUN/logs/$NSA.tcpdump.log"
+  frr_unnumbered_conf 65001 10.0.0.1 capa 192.0.2.0/24 2001:db8:a::/48 >"$LAB_RUN/a.conf"
+  frr_unnumbered_conf 65002 10.0.0.2 capb 198.51.100.0/24 2001:db8:b::/48 >"$LAB_RUN/b.conf"
+  frr_start "$NSA" "$LAB_RUN/a.conf"; frr_start "$NSB" "$LAB_RUN/b.conf"
+  wait_until 60 "FRR A sees capa Established" frr_established "$NSA" capa
+  wait_until 30 "A has 198.51.100.0/24" has_route frr "$NSA" 198.51.100.0/24
+  wait_until 30 "A has 2001:db8:b::/48" has_route frr "$NSA" 2001:db8:b::/48
+  wait_until 30 "B has 192.0.2.0/24" has_route frr "$NSB" 192.0.2.0/24
+  announce_extra frr "$NSB" 65002 add
+  wait_until 30 "A has 203.0.113.0/24" has_route frr "$NSA" 203.0.113.0/24
+  announce_extra frr "$NSB" 65002 del
+  wait_until 30 "A drops 203.0.113.0/24" lacks_route frr "$NSA" 203.0.113.0/24
+  local n; n=$(count_type "$pcap" NOTIFICATION)
+  vty "$NSA" "conf t" "router bgp 65001" "neighbor capa shutdown message capture: unnumbered maintenance"
+  wait_until 20 "NOTIFICATION on the wire" more_than "$pcap" NOTIFICATION "$n"
+  frr_stop "$NSB"; frr_stop "$NSA"
+  stop_pid "$NSA" tcpdump INT
+  local lla llb; lla=$(link_local "$NSA" capa); llb=$(link_local "$NSB" capb)
+  python3 "$HERE/pcap2hex.py" "$pcap" --name "$lla=frr-a" --name "$llb=frr-b" \
+    --header "Captured by lab/capture/capture.sh on $(date -u +%Y-%m-%d) with tcpdump on the veth between two network namespaces." \
+    --header "unnumbered eBGP: A = FRR ($(ver_frr)) AS 65001 and B = FRR AS 65002, 'neighbor IF interface remote-as external' over IPv6 link-local only." \
+    --header "IPv4 routes with IPv6 next hops (extended next hop, RFC 8950) and IPv6 routes on one session; announce/withdraw; shutdown communication." \
+    >"$OUT/$name.hex"
+  lab_log "wrote $OUT/$name.hex: $(grep -m1 '^# messages' "$OUT/$name.hex")"
+  ns_del "$NSA"; ns_del "$NSB"
+}
+
 PAIRS=${PAIRS:-"frr:bird frr:gobgp gobgp:bird"}
 MODES=${MODES:-"ebgp ibgp"}
 for p in $PAIRS; do
@@ -259,3 +323,5 @@ for p in $PAIRS; do
     capture "${p%:*}" "${p#*:}" "$m"
   done
 done
+[ "${UNNUMBERED:-1}" = 1 ] && capture_unnumbered
+exit 0
