@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace StackBgp.Session;
+
+/// <summary>
+/// Active open to one peer: socket options first (MD5 key, TTL/GTSM, interface, local address),
+/// then connect (RFC 4271 §8.2.1.1 "initiates a TCP connection").
+/// </summary>
+public sealed class TcpConnector : IBgpConnector
+{
+    private readonly PeerTransportOptions _options;
+
+    public TcpConnector(PeerTransportOptions options)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+    }
+
+    public async ValueTask<IBgpConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var remote = new IPEndPoint(_options.RemoteAddress, _options.RemotePort);
+        var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            Configure(socket, _options);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.ConnectTimeout);
+            try
+            {
+                await socket.ConnectAsync(remote, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException(string.IsNullOrEmpty(_options.Md5Password)
+                    ? $"TCP connect to {remote} timed out after {_options.ConnectTimeout.TotalSeconds:0.#} s"
+                    : $"TCP connect to {remote} timed out after {_options.ConnectTimeout.TotalSeconds:0.#} s; TCP-MD5 is on, and a peer with a different (or no) password drops our SYNs silently");
+            }
+            return new TcpBgpConnection(socket, ConnectionDirection.Outbound);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Applies every per-peer option to an unconnected socket.</summary>
+    public static void Configure(Socket socket, PeerTransportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(options);
+        if (socket.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
+        if (!string.IsNullOrEmpty(options.Md5Password)) SocketOptions.SetMd5Key(socket, options.RemoteAddress, options.Md5Password);
+        SocketOptions.ApplyTtl(socket, options);
+        if (!string.IsNullOrEmpty(options.LocalInterface)) SocketOptions.BindToDevice(socket, options.LocalInterface);
+        if (options.LocalAddress is not null || options.LocalPort != 0)
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            IPAddress local = options.LocalAddress ?? (socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
+            socket.Bind(new IPEndPoint(local, options.LocalPort));
+        }
+    }
+}
