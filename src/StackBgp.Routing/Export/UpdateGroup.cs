@@ -1,0 +1,67 @@
+using System.Collections.Immutable;
+using StackBgp.Wire;
+
+namespace StackBgp.Routing;
+
+/// <summary>
+/// What makes two peers' outbound streams identical for one family: same outbound policy (by
+/// instance), same peer type and reflector role, same next hop we would set, same capabilities that
+/// change the encoding. Peers with equal keys share one <see cref="UpdateGroup"/>: one export
+/// computation and one encoding, the same bytes sent to each.
+/// </summary>
+internal readonly record struct UpdateGroupKey(
+    AddressFamily Family,
+    PeerKind Kind,
+    bool ReflectorClient,
+    uint LocalAs,
+    IRoutePolicy? ExportPolicy,
+    bool Rfc8212Blocked,
+    NextHop SelfNextHop,
+    NextHopSelf NextHopSelf,
+    Prefix? SharedSubnet,
+    SendCommunity SendCommunity,
+    bool DefaultOriginate,
+    EncodeContext Encode,
+    TimeSpan AdvertisementInterval)
+{
+    public bool Equals(UpdateGroupKey other) =>
+        Family == other.Family && Kind == other.Kind && ReflectorClient == other.ReflectorClient && LocalAs == other.LocalAs
+        && ReferenceEquals(ExportPolicy, other.ExportPolicy) && Rfc8212Blocked == other.Rfc8212Blocked
+        && SelfNextHop == other.SelfNextHop && NextHopSelf == other.NextHopSelf && SharedSubnet == other.SharedSubnet
+        && SendCommunity == other.SendCommunity && DefaultOriginate == other.DefaultOriginate
+        && Encode.FourOctetAs == other.Encode.FourOctetAs && Encode.MaxMessageLength == other.Encode.MaxMessageLength
+        && Encode.Ipv4ViaMpReach == other.Encode.Ipv4ViaMpReach && SameFamilies(Encode.AddPathSend, other.Encode.AddPathSend)
+        && AdvertisementInterval == other.AdvertisementInterval;
+
+    public override int GetHashCode() =>
+        HashCode.Combine(Family, Kind, ReflectorClient, LocalAs, ExportPolicy is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(ExportPolicy), SelfNextHop, SendCommunity, DefaultOriginate);
+
+    private static bool SameFamilies(ImmutableArray<AddressFamily> a, ImmutableArray<AddressFamily> b) =>
+        (a.IsDefaultOrEmpty && b.IsDefaultOrEmpty) || (!a.IsDefault && !b.IsDefault && a.SequenceEqual(b));
+}
+
+/// <summary>An update group: members, Adj-RIB-Out, and what is waiting to be sent.</summary>
+internal sealed class UpdateGroup(int id, UpdateGroupKey key)
+{
+    public readonly int Id = id;
+    public readonly UpdateGroupKey Key = key;
+    public readonly List<PeerState> Members = [];
+
+    /// <summary>Adj-RIB-Out: what the members were sent (interned attributes, one reference each).</summary>
+    public readonly Dictionary<Prefix, PathAttributes> AdjRibOut = [];
+
+    /// <summary>Prefixes whose Adj-RIB-Out entry changed since the last flush (announce if present, else withdraw).</summary>
+    public readonly HashSet<Prefix> Changed = [];
+
+    /// <summary>Export results of this wake-up for policy-free groups: (source attributes, source peer) → out attributes (null = not advertised).</summary>
+    public readonly Dictionary<(PathAttributes, PeerState), PathAttributes?> ExportCache = [];
+
+    public long MessagesSent;
+    public long PrefixesAnnounced;
+    public long PrefixesWithdrawn;
+    public long LastFlushTicks;
+    public bool FlushScheduled;
+
+    public AddressFamily Family => Key.Family;
+    public bool HasPending => Changed.Count > 0;
+}

@@ -1,0 +1,413 @@
+using System.Collections.Immutable;
+using System.Net;
+using StackBgp.Wire;
+using SocketFamily = System.Net.Sockets.AddressFamily;
+
+namespace StackBgp.Routing;
+
+// Adj-RIB-Out per update group: membership, the advertisement rules, flushing encoded UPDATEs.
+public sealed partial class RibActor
+{
+    private readonly Dictionary<PathAttributes, List<Prefix>> _flushScratch = [];
+    private readonly List<Prefix> _withdrawScratch = [];
+
+    private UpdateGroupKey KeyFor(PeerState peer, AddressFamily family)
+    {
+        var d = peer.Descriptor!;
+        bool ext = d.ExtendedNextHop.Contains(family);
+        var self = SelfNextHop(d, family, ext);
+        var encode = new EncodeContext
+        {
+            FourOctetAs = d.FourOctetAs,
+            MaxMessageLength = d.ExtendedMessage ? DecodeContext.ExtendedMaxLength : DecodeContext.StandardMaxLength,
+            AddPathSend = [],
+            Ipv4ViaMpReach = family == AddressFamily.Ipv4Unicast && self.IsIpv6,
+        };
+        bool blocked = peer.Kind == PeerKind.External && d.ExportPolicy is null && _options.EbgpRequiresPolicy;
+        return new UpdateGroupKey(family, peer.Kind, d.RouteReflectorClient, d.LocalAs, d.ExportPolicy, blocked, self, d.NextHopSelf,
+            SharedSubnet(d), d.SendCommunity, d.DefaultOriginate.Contains(family), encode, d.AdvertisementInterval);
+    }
+
+    /// <summary>
+    /// The next hop we put on routes for this peer and family: the session's local address; for IPv6 the
+    /// global plus our link-local (RFC 2545 §3); for IPv4 over an IPv6 session, the IPv6 addresses when
+    /// RFC 8950 extended next hop was negotiated, otherwise our configured IPv4 address.
+    /// </summary>
+    private static NextHop SelfNextHop(PeerDescriptor d, AddressFamily family, bool extendedNextHop)
+    {
+        var local = d.LocalAddress;
+        bool localV6 = local.AddressFamily == SocketFamily.InterNetworkV6;
+        if (family.Afi == Afi.Ipv6 || (extendedNextHop && localV6 && d.LocalIpv4 is null))
+        {
+            var global = localV6 && !local.IsIPv6LinkLocal ? local : d.LocalIpv6Global ?? (localV6 ? local : null);
+            if (global is null) return NextHop.None;
+            var ll = d.LocalLinkLocal ?? (localV6 && local.IsIPv6LinkLocal ? local : null);
+            return ll is null || global.Equals(ll) ? NextHop.FromAddress(global) : NextHop.FromAddress(global, ll);
+        }
+        var v4 = localV6 ? d.LocalIpv4 : local;
+        return v4 is null ? NextHop.None : NextHop.FromAddress(v4);
+    }
+
+    private static Prefix? SharedSubnet(PeerDescriptor d) => d.SharedSubnet;
+
+    private void JoinGroups(PeerState peer, bool sendEndOfRib)
+    {
+        var d = peer.Descriptor!;
+        peer.Rfc8212BlocksExport = peer.Kind == PeerKind.External && d.ExportPolicy is null && _options.EbgpRequiresPolicy;
+        if (peer.Rfc8212BlocksExport) Log.Rfc8212(_log, d.Address.ToString(), "outbound", "sent");
+        if (peer.Kind == PeerKind.External && d.ImportPolicy is null && _options.EbgpRequiresPolicy) Log.Rfc8212(_log, d.Address.ToString(), "inbound", "accepted");
+        foreach (var family in d.Families)
+        {
+            var key = KeyFor(peer, family);
+            if (!_groups.TryGetValue(key, out var group))
+            {
+                group = new UpdateGroup(_nextGroupId++, key);
+                _groups.Add(key, group);
+                group.Members.Add(peer);
+                RecomputeGroup(group);
+                group.Changed.Clear(); // the dump below sends the whole Adj-RIB-Out
+            }
+            else group.Members.Add(peer);
+            peer.Groups[family] = group;
+            DumpGroupTo(group, peer);
+            if (sendEndOfRib && peer.EndOfRibSent.Add(family))
+                d.Sender.Send(_encoder.EncodeEndOfRib(family, group.Key.Encode)); // RFC 4724 §2 after the initial table
+        }
+    }
+
+    private void LeaveGroups(PeerState peer)
+    {
+        foreach (var g in peer.Groups.Values)
+        {
+            g.Members.Remove(peer);
+            if (g.Members.Count == 0) DropGroup(g);
+        }
+        peer.Groups.Clear();
+    }
+
+    private void DropGroup(UpdateGroup g)
+    {
+        foreach (var a in g.AdjRibOut.Values) _interner.Release(a);
+        g.AdjRibOut.Clear();
+        foreach (var a in g.ExportCache.Values) if (a is not null) _interner.Release(a);
+        g.ExportCache.Clear();
+        _groups.Remove(g.Key);
+    }
+
+    /// <summary>Moves an up peer to the groups matching its current descriptor; withdraws what it no longer gets.</summary>
+    private void Regroup(PeerState peer)
+    {
+        var before = new Dictionary<AddressFamily, HashSet<Prefix>>();
+        foreach (var (family, g) in peer.Groups) before[family] = [.. g.AdjRibOut.Keys];
+        LeaveGroups(peer);
+        JoinGroups(peer, sendEndOfRib: false);
+        foreach (var (family, prefixes) in before)
+        {
+            if (peer.Groups.TryGetValue(family, out var g)) prefixes.ExceptWith(g.AdjRibOut.Keys);
+            if (prefixes.Count == 0) continue;
+            _encoded.Clear();
+            var key = g?.Key.Encode ?? default;
+            _encoder.EncodeWithdraw(family, [.. prefixes], key, _encoded);
+            foreach (var m in _encoded) peer.Descriptor!.Sender.Send(m);
+        }
+    }
+
+    /// <summary>Recomputes the whole Adj-RIB-Out of a group from the Loc-RIB (new group, soft out, option change).</summary>
+    private void RecomputeGroup(UpdateGroup g)
+    {
+        var table = Table(g.Family);
+        var seen = new HashSet<Prefix>(g.AdjRibOut.Count);
+        foreach (var d in table.Values)
+        {
+            if (d.BestAttrs is null) continue;
+            ExportTo(g, d);
+            seen.Add(d.Prefix);
+        }
+        if (g.Key.DefaultOriginate) seen.Add(DefaultPrefix(g.Family));
+        // Anything else in Adj-RIB-Out no longer has a route: withdraw.
+        List<Prefix>? gone = null;
+        foreach (var p in g.AdjRibOut.Keys) if (!seen.Contains(p)) (gone ??= []).Add(p);
+        if (gone is not null) foreach (var p in gone) SetOut(g, p, null);
+        if (g.Key.DefaultOriginate) SetOut(g, DefaultPrefix(g.Family), _interner.Intern(DefaultRouteAttrs(g)), owned: true);
+    }
+
+    private static Prefix DefaultPrefix(AddressFamily family) => family.Afi == Afi.Ipv6 ? Prefix.FromV6(0, 0, 0) : Prefix.FromV4(0, 0);
+
+    /// <summary><c>default-originate</c>: 0.0.0.0/0 or ::/0, origin IGP, from us.</summary>
+    private PathAttributes DefaultRouteAttrs(UpdateGroup g)
+    {
+        var a = new PathAttributes { Origin = Origin.Igp, NextHop = g.Key.SelfNextHop };
+        if (g.Key.Kind == PeerKind.External) a = a with { AsPath = AsPath.FromSequence(g.Key.LocalAs) };
+        else a = a with { LocalPref = _options.BestPath.DefaultLocalPref };
+        return a;
+    }
+
+    private void ExportDestination(Destination d)
+    {
+        var family = d.Prefix.IsIpv6 ? AddressFamily.Ipv6Unicast : AddressFamily.Ipv4Unicast;
+        foreach (var g in _groups.Values)
+            if (g.Family == family) ExportTo(g, d);
+    }
+
+    private void ExportTo(UpdateGroup g, Destination d)
+    {
+        if (g.Key.DefaultOriginate && d.Prefix.Length == 0) return; // the originated default replaces the Loc-RIB one
+        PathAttributes? result = null;
+        bool owned = false;
+        if (d.Best >= 0 && d.BestAttrs is not null && !SuppressedByAggregate(d.Prefix))
+        {
+            var src = d.BestAttrs;
+            var peer = d.BestPeer!;
+            if (g.Key.ExportPolicy is null)
+            {
+                if (!g.ExportCache.TryGetValue((src, peer), out result))
+                {
+                    var computed = ComputeExport(g, src, peer);
+                    // The cache holds one reference per entry, dropped in ClearExportCaches.
+                    result = computed is null ? null : _interner.Intern(computed);
+                    g.ExportCache[(src, peer)] = result;
+                }
+            }
+            else
+            {
+                var computed = ComputeExport(g, src, peer);
+                if (computed is not null)
+                {
+                    var policyPeer = g.Members.Count > 0 ? g.Members[0].Descriptor! : null;
+                    var r = g.Key.ExportPolicy.Evaluate(d.Prefix, computed, new PolicyContext(PolicyDirection.Export,
+                        policyPeer?.Address ?? IPAddress.Any, policyPeer?.PeerAs ?? 0, g.Key.Kind == PeerKind.Internal, d.Paths[d.Best].Weight, peer.Kind));
+                    if (r.Permit)
+                    {
+                        result = _interner.Intern(r.Attributes);
+                        owned = true;
+                    }
+                }
+            }
+        }
+        SetOut(g, d.Prefix, result, owned);
+    }
+
+    private void ClearExportCaches()
+    {
+        foreach (var g in _groups.Values)
+        {
+            foreach (var a in g.ExportCache.Values) if (a is not null) _interner.Release(a);
+            g.ExportCache.Clear();
+        }
+    }
+
+    /// <summary>Sets the Adj-RIB-Out entry; <paramref name="owned"/> = the caller already holds a reference to give away.</summary>
+    private void SetOut(UpdateGroup g, Prefix prefix, PathAttributes? attrs, bool owned = false)
+    {
+        if (attrs is null)
+        {
+            if (g.AdjRibOut.Remove(prefix, out var old))
+            {
+                _interner.Release(old);
+                g.Changed.Add(prefix);
+            }
+            return;
+        }
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(g.AdjRibOut, prefix, out bool exists);
+        if (exists && ReferenceEquals(slot, attrs))
+        {
+            if (owned) _interner.Release(attrs);
+            return;
+        }
+        if (!owned) _interner.AddRef(attrs);
+        if (exists) _interner.Release(slot!);
+        slot = attrs;
+        g.Changed.Add(prefix);
+    }
+
+    /// <summary>
+    /// The advertisement rules (RFC 4271 §5.1, §9.2; RFC 4456 §6, §8; RFC 1997; RFC 8326) for the best
+    /// path from <paramref name="from"/> towards the group. Null = not advertised.
+    /// </summary>
+    private PathAttributes? ComputeExport(UpdateGroup g, PathAttributes a, PeerState from)
+    {
+        var k = g.Key;
+        if (k.Rfc8212Blocked) return null; // RFC 8212 §3: nothing to eBGP peers without outbound policy
+        bool toExternal = k.Kind == PeerKind.External;
+
+        // RFC 1997 well-known communities.
+        if (a.HasCommunity(Community.NoAdvertise)) return null;
+        if (toExternal && (a.HasCommunity(Community.NoExport) || a.HasCommunity(Community.NoExportSubconfed))) return null;
+
+        // iBGP split horizon and route reflection (RFC 4271 §9.2, RFC 4456 §6).
+        bool reflecting = false;
+        if (!toExternal && from.Kind == PeerKind.Internal)
+        {
+            if (!from.IsReflectorClient && !k.ReflectorClient) return null; // non-client → non-client: never
+            reflecting = true;
+        }
+
+        var nh = a.NextHop;
+        var asPath = a.AsPath;
+        uint? med = a.Med;
+        uint? localPref = a.LocalPref;
+        uint? originator = a.OriginatorId;
+        var clusterList = a.ClusterList;
+        if (toExternal)
+        {
+            // RFC 4271 §5.1.2: prepend our AS (confederation segments removed, RFC 5065 §4.1).
+            asPath = asPath.WithoutConfedSegments().Prepend(k.LocalAs);
+            // RFC 4271 §5.1.5: no LOCAL_PREF to external peers.
+            localPref = null;
+            // RFC 4271 §5.1.4: a MED learned from another AS is not passed on; ours (locally originated) is.
+            if (from.Kind != PeerKind.Local) med = null;
+            // RFC 4456 §8: reflection attributes stay inside the AS.
+            originator = null;
+            clusterList = [];
+            // RFC 4271 §5.1.3: next hop self, unless third party (the next hop is on the peer's subnet).
+            bool thirdParty = from.Kind != PeerKind.Local && !nh.IsNone && k.SharedSubnet is { } net && NextHopIn(nh, net);
+            if (!thirdParty || k.NextHopSelf != NextHopSelf.Off) nh = k.SelfNextHop;
+        }
+        else
+        {
+            // RFC 4271 §5.1.5: LOCAL_PREF always sent to internal peers.
+            localPref ??= _options.BestPath.DefaultLocalPref;
+            if (reflecting)
+            {
+                // RFC 4456 §8: ORIGINATOR_ID set once, our CLUSTER_ID prepended.
+                originator ??= from.RouterId;
+                clusterList = clusterList.Insert(0, _options.EffectiveClusterId);
+            }
+            // Next hop unchanged on iBGP, self for local routes, next-hop-self for eBGP-learned
+            // (force: also reflected ones).
+            if (from.Kind == PeerKind.Local || nh.IsNone
+                || (k.NextHopSelf == NextHopSelf.On && from.Kind == PeerKind.External)
+                || k.NextHopSelf == NextHopSelf.Force)
+                nh = k.SelfNextHop;
+        }
+        if (nh.IsNone) return null; // no usable next hop for this family on this session
+
+        var communities = a.Communities;
+        if (_options.GracefulShutdown)
+        {
+            // RFC 8326 §4.1: GRACEFUL_SHUTDOWN on everything we send; LOCAL_PREF 0 inside the AS.
+            communities = communities.Contains(Community.GracefulShutdown) ? communities : communities.Add(Community.GracefulShutdown);
+            if (!toExternal) localPref = 0;
+        }
+        if ((k.SendCommunity & SendCommunity.Standard) == 0) communities = [];
+        var ext = (k.SendCommunity & SendCommunity.Extended) == 0 ? [] : toExternal ? TransitiveOnly(a.ExtendedCommunities) : a.ExtendedCommunities;
+        var large = (k.SendCommunity & SendCommunity.Large) == 0 ? [] : a.LargeCommunities;
+
+        return new PathAttributes
+        {
+            Origin = a.Origin,
+            AsPath = asPath,
+            NextHop = nh,
+            Med = med,
+            LocalPref = localPref,
+            AtomicAggregate = a.AtomicAggregate,
+            Aggregator = a.Aggregator,
+            Communities = communities,
+            ExtendedCommunities = ext,
+            LargeCommunities = large,
+            OriginatorId = originator,
+            ClusterList = clusterList,
+            Otc = a.Otc,
+            Unknown = a.Unknown,
+        };
+    }
+
+    /// <summary>RFC 4360 §2: non-transitive extended communities are not sent to other ASes.</summary>
+    private static ImmutableArray<ulong> TransitiveOnly(ImmutableArray<ulong> ext)
+    {
+        foreach (ulong c in ext)
+            if (!ExtendedCommunity.IsTransitive(c)) return ext.Where(ExtendedCommunity.IsTransitive).ToImmutableArray();
+        return ext;
+    }
+
+    private static bool NextHopIn(NextHop nh, Prefix net)
+    {
+        if (nh.IsIpv4) return !net.IsIpv6 && net.Contains(Prefix.FromV4(nh.V4, 32));
+        return net.IsIpv6 && net.Contains(Prefix.FromV6(nh.GlobalHigh, nh.GlobalLow, 128));
+    }
+
+    /// <summary>Sends the group's whole Adj-RIB-Out to one member (initial table, refresh, soft out).</summary>
+    private void DumpGroupTo(UpdateGroup g, PeerState peer)
+    {
+        _flushScratch.Clear();
+        foreach (var (prefix, attrs) in g.AdjRibOut)
+        {
+            if (!_flushScratch.TryGetValue(attrs, out var list)) _flushScratch[attrs] = list = [];
+            list.Add(prefix);
+        }
+        _encoded.Clear();
+        foreach (var (attrs, list) in _flushScratch)
+            _encoder.EncodeAnnounce(g.Family, attrs, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list), g.Key.Encode, _encoded);
+        _flushScratch.Clear();
+        var sender = peer.Descriptor!.Sender;
+        foreach (var m in _encoded) sender.Send(m);
+        g.MessagesSent += _encoded.Count;
+        _encoded.Clear();
+    }
+
+    private void FlushAllGroups(bool force)
+    {
+        long now = _time.GetTimestamp();
+        foreach (var g in _groups.Values)
+        {
+            if (!g.HasPending) continue;
+            var interval = g.Key.AdvertisementInterval;
+            if (!force && interval > TimeSpan.Zero && _time.GetElapsedTime(g.LastFlushTicks, now) < interval)
+            {
+                ScheduleFlush(g, interval - _time.GetElapsedTime(g.LastFlushTicks, now));
+                continue;
+            }
+            FlushGroup(g);
+            g.LastFlushTicks = now;
+        }
+    }
+
+    private void ScheduleFlush(UpdateGroup g, TimeSpan due)
+    {
+        if (g.FlushScheduled) return;
+        g.FlushScheduled = true;
+        ITimer? timer = null;
+        timer = _time.CreateTimer(_ =>
+        {
+            g.FlushScheduled = false;
+            TryPost(new RibCommand.FlushGroups());
+            timer?.Dispose();
+        }, null, due, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Encodes the group's changes once and sends the same bytes to every member (withdrawals first).</summary>
+    private void FlushGroup(UpdateGroup g)
+    {
+        if (!g.HasPending) return;
+        _flushScratch.Clear();
+        _withdrawScratch.Clear();
+        foreach (var prefix in g.Changed)
+        {
+            if (g.AdjRibOut.TryGetValue(prefix, out var attrs))
+            {
+                if (!_flushScratch.TryGetValue(attrs, out var list)) _flushScratch[attrs] = list = [];
+                list.Add(prefix);
+            }
+            else _withdrawScratch.Add(prefix);
+        }
+        g.Changed.Clear();
+        _encoded.Clear();
+        if (_withdrawScratch.Count > 0)
+            _encoder.EncodeWithdraw(g.Family, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_withdrawScratch), g.Key.Encode, _encoded);
+        foreach (var (attrs, list) in _flushScratch)
+        {
+            _encoder.EncodeAnnounce(g.Family, attrs, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list), g.Key.Encode, _encoded);
+            g.PrefixesAnnounced += list.Count;
+        }
+        g.PrefixesWithdrawn += _withdrawScratch.Count;
+        _flushScratch.Clear();
+        _withdrawScratch.Clear();
+        foreach (var member in g.Members)
+        {
+            var sender = member.Descriptor!.Sender;
+            foreach (var m in _encoded) sender.Send(m);
+        }
+        g.MessagesSent += _encoded.Count;
+        _encoded.Clear();
+    }
+}

@@ -1,0 +1,151 @@
+using System.Net;
+using StackBgp.Wire;
+
+namespace StackBgp.Routing;
+
+// Peer lifecycle: up (join update groups, initial table, End-of-RIB), down (remove or keep stale),
+// changes, End-of-RIB sweep, route refresh and soft clear.
+public sealed partial class RibActor
+{
+    private readonly Dictionary<NextHop, (bool Reachable, uint Metric)> _nexthops = [];
+
+    private void HandlePeerUp(PeerDescriptor descriptor)
+    {
+        if (!_peers.TryGetValue(descriptor.Id, out var peer))
+        {
+            peer = new PeerState(descriptor, descriptor.IsInternal ? PeerKind.Internal : PeerKind.External);
+            _peers.Add(descriptor.Id, peer);
+        }
+        else
+        {
+            if (peer.Up) LeaveGroups(peer);
+            peer.Descriptor = descriptor;
+            peer.Kind = descriptor.IsInternal ? PeerKind.Internal : PeerKind.External;
+            peer.AddressKey = descriptor.AddressKey;
+        }
+        peer.Up = true;
+        peer.MaxPrefixSignalled = false;
+        peer.EndOfRibReceived.Clear();
+        peer.EndOfRibSent.Clear();
+        JoinGroups(peer, sendEndOfRib: true);
+    }
+
+    private void HandlePeerDown(int peerId, bool keepStale)
+    {
+        if (!_peers.TryGetValue(peerId, out var peer)) return;
+        if (peer.Up) LeaveGroups(peer);
+        peer.Up = false;
+        foreach (var table in (Dictionary<Prefix, Destination>[])[_v4, _v6])
+        {
+            foreach (var d in table.Values)
+            {
+                for (int i = d.Count - 1; i >= 0; i--)
+                {
+                    if (!ReferenceEquals(d.Paths[i].Peer, peer)) continue;
+                    if (keepStale)
+                    {
+                        // RFC 4724 §4.2: keep the routes, marked stale, until End-of-RIB or expiry.
+                        d.Paths[i].Flags |= PathFlags.Stale;
+                        MarkDirty(d);
+                    }
+                    else RemovePath(d, i);
+                }
+            }
+        }
+        if (!keepStale) _peers.Remove(peerId);
+    }
+
+    private void HandlePeerChanged(PeerDescriptor descriptor)
+    {
+        if (!_peers.TryGetValue(descriptor.Id, out var peer) || !peer.Up)
+        {
+            Log.UnknownPeer(_log, descriptor.Id, "PeerChanged");
+            return;
+        }
+        var old = peer.Descriptor!;
+        peer.Descriptor = descriptor;
+        bool reimport = !ReferenceEquals(old.ImportPolicy, descriptor.ImportPolicy) || old.AllowAsIn != descriptor.AllowAsIn;
+        if (reimport) ReimportPeer(peer);
+        Regroup(peer);
+    }
+
+    private void HandleEndOfRib(int peerId, AddressFamily family)
+    {
+        if (!_peers.TryGetValue(peerId, out var peer)) return;
+        peer.EndOfRibReceived.Add(family);
+        SweepStale(peer, family);
+    }
+
+    private void SweepStale(PeerState peer, AddressFamily family)
+    {
+        foreach (var d in Table(family).Values)
+            for (int i = d.Count - 1; i >= 0; i--)
+                if (ReferenceEquals(d.Paths[i].Peer, peer) && d.Paths[i].IsStale) RemovePath(d, i);
+    }
+
+    private void HandleRouteRefresh(int peerId, AddressFamily family)
+    {
+        if (!_peers.TryGetValue(peerId, out var peer) || !peer.Up) return;
+        if (!peer.Groups.TryGetValue(family, out var group)) return;
+        var sender = peer.Descriptor!.Sender;
+        bool enhanced = peer.Descriptor.EnhancedRouteRefresh;
+        // RFC 7313 §4: BoRR, the Adj-RIB-Out, EoRR.
+        if (enhanced) sender.Send(_encoder.EncodeRouteRefresh(family, RouteRefreshSubtype.BeginningOfRouteRefresh));
+        DumpGroupTo(group, peer);
+        if (enhanced) sender.Send(_encoder.EncodeRouteRefresh(family, RouteRefreshSubtype.EndOfRouteRefresh));
+    }
+
+    private void HandleClearSoft(int peerId, bool inbound, bool outbound)
+    {
+        if (!_peers.TryGetValue(peerId, out var peer) || !peer.Up) return;
+        if (inbound) ReimportPeer(peer);
+        if (outbound)
+        {
+            // Recompute the peer's groups against the Loc-RIB, then re-send the whole Adj-RIB-Out.
+            RunDecisionAndExport();
+            foreach (var g in peer.Groups.Values)
+            {
+                RecomputeGroup(g);
+                FlushGroup(g);
+                DumpGroupTo(g, peer);
+            }
+        }
+    }
+
+    private void HandleNexthop(IPAddress address, bool reachable, uint metric)
+    {
+        var key = NextHop.FromAddress(address);
+        if (_nexthops.TryGetValue(key, out var old) && old == (reachable, metric)) return;
+        _nexthops[key] = (reachable, metric);
+        foreach (var d in Table(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? AddressFamily.Ipv6Unicast : AddressFamily.Ipv4Unicast).Values)
+            for (int i = 0; i < d.Count; i++)
+                if (d.Paths[i].Attrs is { } a && a.NextHop.WithoutLinkLocal() == key) { MarkDirty(d); break; }
+        // RFC 8950: IPv4 routes may use an IPv6 next hop.
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            foreach (var d in _v4.Values)
+                for (int i = 0; i < d.Count; i++)
+                    if (d.Paths[i].Attrs is { } a && a.NextHop.WithoutLinkLocal() == key) { MarkDirty(d); break; }
+    }
+
+    private (bool Reachable, uint Metric) NexthopState(NextHop nextHop)
+    {
+        if (_nexthops.Count == 0 || nextHop.IsNone) return (true, 0);
+        return _nexthops.TryGetValue(nextHop.HasLinkLocal ? nextHop.WithoutLinkLocal() : nextHop, out var s) ? s : (true, 0);
+    }
+
+    private void HandleOptionsChanged(RibOptions options)
+    {
+        var old = _options;
+        _options = options;
+        if (!old.Aggregates.SequenceEqual(options.Aggregates)) ResetAggregates();
+        if (old.EbgpRequiresPolicy != options.EbgpRequiresPolicy || old.HonorGracefulShutdown != options.HonorGracefulShutdown
+            || old.RouterId != options.RouterId || old.EffectiveClusterId != options.EffectiveClusterId)
+        {
+            foreach (var p in _peers.Values) if (p.Up) ReimportPeer(p);
+        }
+        foreach (var table in (Dictionary<Prefix, Destination>[])[_v4, _v6])
+            foreach (var d in table.Values) MarkDirty(d);
+        RunDecisionAndExport();
+        foreach (var p in _peers.Values) if (p.Up) Regroup(p);
+    }
+}
