@@ -41,7 +41,10 @@ ns_del() {   # ns_del NAME   kills what runs inside (our namespace only), then d
   for pid in $(ip netns pids "$ns" 2>/dev/null); do
     kill -TERM "$pid" 2>/dev/null || true
   done
-  for _ in $(seq 40); do [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break; sleep 0.05; done
+  for _ in $(seq 40); do
+    local left=0; for pid in $(ip netns pids "$ns" 2>/dev/null); do alive "$pid" && left=1; done
+    [ $left = 0 ] && break; sleep 0.05
+  done
   for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
   ip netns del "$ns"
   rm -rf "/etc/frr/$ns" "/var/run/frr/$ns"
@@ -66,7 +69,11 @@ start_bg() {
   local ns=$1 name=$2; shift 2
   ip netns exec "$ns" "$@" >"$LAB_RUN/logs/$ns.$name.log" 2>&1 &
   echo $! >"$LAB_RUN/pids/$ns.$name"
+  disown "$!" 2>/dev/null || true   # no "Killed" job reports when we stop it
 }
+
+# alive PID: the process exists and is not a zombie (PID 1 here may not reap orphans)
+alive() { [ -r "/proc/$1/stat" ] && ! awk '{ if ($3 == "Z") exit 0; exit 1 }' "/proc/$1/stat" 2>/dev/null; }
 
 # stop_pid NS NAME [SIGNAL]   signals the recorded PID and waits (up to 5 s) until it is gone
 stop_pid() {
@@ -74,7 +81,7 @@ stop_pid() {
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
   kill -"$sig" "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  for _ in $(seq 100); do alive "$pid" || break; sleep 0.05; done
   kill -KILL "$pid" 2>/dev/null || true
   rm -f "$f"
 }

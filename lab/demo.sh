@@ -1,0 +1,399 @@
+#!/usr/bin/env bash
+# StackBgp lab demo: scenarios S1 (control-plane VIP failover) and S3 (ECMP load balancing) of issue 7.
+#
+#                         client (203.0.113.10)
+#                            |
+#                          spine  AS 65000   fib_multipath_hash_policy=1, ECMP
+#                  ________/  |  \________
+#                 /           |           \
+#   leaf-1 AS 64998      leaf-2 AS 64997      leaf-3 AS 64996      (172.30.R.0/30 to the spine)
+#         |                   |                   |                (100.64.R.0/30 to the node)
+#   controller-1        controller-2        controller-3           AS 64999, RHOSP-style config:
+#   lo 99.99.1.1/32     lo 99.99.2.1/32     lo 99.99.3.1/32        redistribute connected, host
+#                                                                   prefixes only, BFD, only the
+#                                                                   default route into the kernel
+# Every controller runs an HTTP responder on VIP_PORT that answers its name (stands in for HAProxy).
+#
+# usage (root):
+#   lab/demo.sh demo     build the lab, run S1 and S3, print measured times and routing tables, tear down
+#   lab/demo.sh up       build the lab and leave it running        lab/demo.sh down   remove everything
+#   lab/demo.sh s1|s3    run one scenario on a running lab         lab/demo.sh status show sessions/routes
+# environment:
+#   CONTROLLER_DAEMON=frr|stackbgp   what speaks BGP on the controllers (default frr)
+#   FABRIC_DAEMON=frr|stackbgp       what runs on leaves and spine (default frr)
+#   STACKBGPD=path                   default artifacts/bin/stackbgpd (run as `stackbgpd --config FILE`)
+#   BFD_MS=50  BFD_MULT=3            BFD interval and multiplier between controllers and leaves
+#   VIP=192.1.1.1  VIP_PORT=8080  REQUESTS=300
+# Look inside a running lab:
+#   ip netns exec controller-1 vtysh -N controller-1 -c "show bgp summary"     (FRR)
+#   ip netns exec controller-1 stackbgp -c "show bgp summary"                  (StackBgp)
+#   ip -n spine route show 192.1.1.1
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+export LAB_RUN=${LAB_RUN:-/run/stackbgp-lab}
+. "$HERE/lib.sh"
+
+CONTROLLER_DAEMON=${CONTROLLER_DAEMON:-frr}
+FABRIC_DAEMON=${FABRIC_DAEMON:-frr}
+STACKBGPD=${STACKBGPD:-$REPO/artifacts/bin/stackbgpd}
+STACKBGP=${STACKBGP:-$(dirname "$STACKBGPD")/stackbgp}
+BFD_MS=${BFD_MS:-50}
+BFD_MULT=${BFD_MULT:-3}
+VIP=${VIP:-192.1.1.1}
+VIP_PORT=${VIP_PORT:-8080}
+REQUESTS=${REQUESTS:-300}
+RACKS="1 2 3"
+ALL_NS="client spine leaf-1 leaf-2 leaf-3 controller-1 controller-2 controller-3"
+CONF=$LAB_RUN/conf
+RESULTS=$LAB_RUN/results.txt
+
+leaf_as() { echo $((64999 - $1)); }
+
+# ------------------------------------------------------------------ configs (FRR syntax)
+controller_conf() { # R DAEMON
+  local r=$1 daemon=$2
+  cat <<CONF
+frr version 8.4
+frr defaults traditional
+hostname controller-$r
+log stdout informational
+service integrated-vtysh-config
+router bgp 64999
+  bgp router-id 99.99.$r.1
+  bgp log-neighbor-changes
+  no bgp default ipv4-unicast
+  no bgp ebgp-requires-policy
+  neighbor uplink peer-group
+  neighbor uplink remote-as external
+  neighbor uplink bfd
+  neighbor uplink bfd profile lab
+  neighbor uplink ttl-security hops 1
+  neighbor uplink timers connect 1
+  neighbor 100.64.$r.1 peer-group uplink
+  address-family ipv4 unicast
+    redistribute connected
+    neighbor uplink activate
+    neighbor uplink prefix-list only-host-prefixes out
+    neighbor uplink allowas-in origin
+  exit-address-family
+ip prefix-list only-default permit 0.0.0.0/0
+ip prefix-list only-host-prefixes permit 0.0.0.0/0 ge 32
+route-map rm-only-default permit 10
+  match ip address prefix-list only-default
+  set src 99.99.$r.1
+ip protocol bgp route-map rm-only-default
+ip nht resolve-via-default
+bfd
+  profile lab
+    detect-multiplier $BFD_MULT
+    transmit-interval $BFD_MS
+    receive-interval $BFD_MS
+CONF
+  [ "$daemon" = stackbgp ] && echo "api socket /run/stackbgp/controller-$r/stackbgpd.sock"
+  echo "!"
+}
+
+leaf_conf() { # R DAEMON
+  local r=$1 daemon=$2
+  cat <<CONF
+frr defaults datacenter
+hostname leaf-$r
+log stdout informational
+router bgp $(leaf_as "$r")
+  bgp router-id 172.30.$r.2
+  no bgp default ipv4-unicast
+  no bgp ebgp-requires-policy
+  bgp bestpath as-path multipath-relax
+  neighbor spine peer-group
+  neighbor spine remote-as external
+  neighbor 172.30.$r.1 peer-group spine
+  neighbor nodes peer-group
+  neighbor nodes remote-as external
+  neighbor nodes bfd
+  neighbor nodes bfd profile lab
+  neighbor nodes ttl-security hops 1
+  neighbor nodes timers connect 1
+  neighbor 100.64.$r.2 peer-group nodes
+  address-family ipv4 unicast
+    neighbor spine activate
+    neighbor nodes activate
+    maximum-paths 8
+  exit-address-family
+bfd
+  profile lab
+    detect-multiplier $BFD_MULT
+    transmit-interval $BFD_MS
+    receive-interval $BFD_MS
+CONF
+  [ "$daemon" = stackbgp ] && echo "api socket /run/stackbgp/leaf-$r/stackbgpd.sock"
+  echo "!"
+}
+
+spine_conf() { # DAEMON
+  cat <<CONF
+frr defaults datacenter
+hostname spine
+log stdout informational
+router bgp 65000
+  bgp router-id 10.255.0.1
+  no bgp default ipv4-unicast
+  no bgp ebgp-requires-policy
+  bgp bestpath as-path multipath-relax
+  neighbor leaves peer-group
+  neighbor leaves remote-as external
+CONF
+  local r; for r in $RACKS; do echo "  neighbor 172.30.$r.2 peer-group leaves"; done
+  cat <<CONF
+  address-family ipv4 unicast
+    neighbor leaves activate
+    neighbor leaves default-originate
+    maximum-paths 8
+  exit-address-family
+CONF
+  [ "$1" = stackbgp ] && echo "api socket /run/stackbgp/spine/stackbgpd.sock"
+  echo "!"
+}
+
+# ------------------------------------------------------------------ daemons
+start_speaker() { # NS DAEMON CONFFILE
+  local ns=$1 daemon=$2 conf=$3
+  case $daemon in
+    frr) frr_start "$ns" "$conf" bfd || lab_die "FRR did not start in $ns (logs: $LAB_RUN/logs/$ns.*)" ;;
+    stackbgp)
+      [ -x "$STACKBGPD" ] || lab_die "$STACKBGPD is missing: build StackBgp first (or use ${ns%%-*}=frr)"
+      mkdir -p "/run/stackbgp/$ns"
+      start_bg "$ns" stackbgpd "$STACKBGPD" --config "$conf"
+      wait_until 15 "stackbgpd API in $ns" ip netns exec "$ns" "$STACKBGP" -c "show bgp summary" \
+        || lab_die "stackbgpd did not answer in $ns (log: $LAB_RUN/logs/$ns.stackbgpd.log)" ;;
+  esac
+  echo "$daemon" >"$LAB_RUN/daemon.$ns"
+}
+daemon_of() { cat "$LAB_RUN/daemon.$1" 2>/dev/null || echo frr; }
+
+bgp_cli() { # NS COMMAND
+  case $(daemon_of "$1") in
+    frr) vtysh -N "$1" -c "$2" ;;
+    stackbgp) ip netns exec "$1" "$STACKBGP" -c "$2" ;;
+  esac
+}
+established() { bgp_cli "$1" "show bgp summary json" 2>/dev/null | grep -o '"state":"[A-Za-z]*"' | grep -c Established; }
+established_at_least() { [ "$(established "$1")" -ge "$2" ]; }
+
+speaker_pids() { # NS -> PIDs of the BGP speaker processes (bgpd/bfdd/zebra or stackbgpd)
+  local ns=$1 d
+  case $(daemon_of "$ns") in
+    frr) for d in bgpd bfdd zebra; do pid_of "$ns" "$d"; done ;;
+    stackbgp) pid_of "$ns" stackbgpd ;;
+  esac
+}
+# kill -9 of every speaker process at once (the kernel closes their TCP sessions: the leaf sees a FIN)
+kill_speaker() { local p; for p in $(speaker_pids "$1"); do kill -KILL "$p" 2>/dev/null || true; done; }
+# a hung node: SIGSTOP the speaker processes; nothing is sent any more, only BFD can notice
+freeze_speaker() { local p; for p in $(speaker_pids "$1"); do kill -STOP "$p" 2>/dev/null || true; done; }
+thaw_speaker() { local p; for p in $(speaker_pids "$1"); do kill -CONT "$p" 2>/dev/null || true; done; }
+
+# ------------------------------------------------------------------ up / down
+cmd_down() {
+  local ns
+  for ns in $ALL_NS; do ns_del "$ns"; rm -rf "/run/stackbgp/$ns"; done
+  rm -rf "$LAB_RUN"
+}
+
+cmd_up() {
+  [ "$(id -u)" = 0 ] || lab_die "the lab needs root"
+  for b in vtysh ip curl; do command -v $b >/dev/null || lab_die "$b is missing (run .ci/run or apt-get install frr iproute2 curl)"; done
+  cmd_down
+  mkdir -p "$LAB_RUN/pids" "$LAB_RUN/logs" "$CONF"
+  lab_log "building the lab: controllers=$CONTROLLER_DAEMON fabric=$FABRIC_DAEMON BFD ${BFD_MULT}x${BFD_MS}ms"
+  local ns r
+  for ns in $ALL_NS; do ns_add "$ns" || lab_die "cannot create namespace $ns"; done
+  ip netns exec spine sysctl -q -w net.ipv4.fib_multipath_hash_policy=1
+  veth_add spine sp-cl client eth0
+  addr_add spine sp-cl 203.0.113.1/24
+  addr_add client eth0 203.0.113.10/24
+  ip -n client route add default via 203.0.113.1
+  for r in $RACKS; do
+    veth_add spine "sp-l$r" "leaf-$r" up0
+    addr_add spine "sp-l$r" "172.30.$r.1/30"; addr_add "leaf-$r" up0 "172.30.$r.2/30"
+    veth_add "leaf-$r" down0 "controller-$r" enp2s0
+    addr_add "leaf-$r" down0 "100.64.$r.1/30"; addr_add "controller-$r" enp2s0 "100.64.$r.2/30"
+    addr_add "controller-$r" lo "99.99.$r.1/32"
+    # the HTTP service on the VIP port (stands in for HAProxy): answers with the node's name
+    mkdir -p "$LAB_RUN/www-$r"; echo "controller-$r" >"$LAB_RUN/www-$r/index.html"
+    start_bg "controller-$r" http /usr/bin/python3 -m http.server "$VIP_PORT" --bind 0.0.0.0 --directory "$LAB_RUN/www-$r"
+  done
+
+  spine_conf "$FABRIC_DAEMON" >"$CONF/spine.conf"
+  start_speaker spine "$FABRIC_DAEMON" "$CONF/spine.conf"
+  for r in $RACKS; do
+    leaf_conf "$r" "$FABRIC_DAEMON" >"$CONF/leaf-$r.conf"
+    start_speaker "leaf-$r" "$FABRIC_DAEMON" "$CONF/leaf-$r.conf"
+    controller_conf "$r" "$CONTROLLER_DAEMON" >"$CONF/controller-$r.conf"
+    start_speaker "controller-$r" "$CONTROLLER_DAEMON" "$CONF/controller-$r.conf"
+  done
+  wait_until 60 "spine: 3 sessions Established" established_at_least spine 3 || lab_die "fabric did not converge"
+  for r in $RACKS; do
+    wait_until 60 "leaf-$r: 2 sessions Established" established_at_least "leaf-$r" 2 || lab_die "leaf-$r did not converge"
+    wait_until 60 "spine route to controller-$r loopback" spine_has "99.99.$r.1" || lab_die "no route to 99.99.$r.1"
+    wait_until 60 "controller-$r default route" sh -c "ip -n controller-$r route show default | grep -q via"
+    wait_until 10 "HTTP responder on controller-$r" ip netns exec "controller-$r" curl -s -o /dev/null "http://127.0.0.1:$VIP_PORT/"
+  done
+  lab_log "lab is up: $(versions)"
+}
+
+versions() {
+  local v="FRR $(ver_frr | awk '{print $3}')"
+  [ "$CONTROLLER_DAEMON$FABRIC_DAEMON" != frrfrr ] && v="$v, $("$STACKBGPD" --version 2>/dev/null | head -1 || echo stackbgpd)"
+  echo "$v"
+}
+
+# ------------------------------------------------------------------ measuring helpers
+spine_route() { ip -n spine route show "$1"; }
+spine_has() { spine_route "$1/32" | grep -q .; }
+# spine_nexthops PREFIX -> sorted list of next-hop addresses of the spine's kernel route
+spine_nexthops() { spine_route "$1" | grep -o 'via [0-9.]*' | awk '{print $2}' | sort | tr '\n' ' ' | sed 's/ $//'; }
+nexthops_are() { [ "$(spine_nexthops "$VIP")" = "$1" ]; }
+ms_now() { local t=${EPOCHREALTIME/./}; echo $(( t / 1000 )); }
+answer() { ip netns exec client curl -s --max-time 1 "http://$VIP:$VIP_PORT/" 2>/dev/null; }
+
+# wait_ms T0 TIMEOUT_S CMD...  -> prints milliseconds from T0 until CMD succeeds (polls every ~5 ms)
+wait_ms() {
+  local t0=$1 deadline=$(( $(ms_now) + $2 * 1000 )); shift 2
+  until "$@" >/dev/null 2>&1; do
+    (( $(ms_now) > deadline )) && { echo "timeout"; return 1; }
+    sleep 0.005
+  done
+  echo $(( $(ms_now) - t0 ))
+}
+answered_by() { [ "$(answer)" = "$1" ]; }
+
+result() { printf '%-60s %10s\n' "$1" "$2" | tee -a "$RESULTS"; }
+show_spine() { echo "--- spine kernel routes ($1):"; ip -n spine route | sed 's/^/    /'; }
+
+vip_add() { ip -n "controller-$1" addr add "$VIP/32" dev lo; }
+vip_del() { ip -n "controller-$1" addr del "$VIP/32" dev lo 2>/dev/null || true; }
+
+# ------------------------------------------------------------------ S1: control-plane VIP moves
+cmd_s1() {
+  echo; echo "=== S1: control-plane VIP $VIP moves from controller-1 to controller-2"
+  local r; for r in $RACKS; do vip_del "$r"; done
+  wait_until 10 "no VIP route" sh -c "! ip -n spine route show $VIP/32 | grep -q ." || true
+  local t0 ms_route ms_answer ms_wd
+  t0=$(ms_now); vip_add 1
+  ms_route=$(wait_ms "$t0" 10 nexthops_are 172.30.1.2)
+  result "S1 VIP added on controller-1 -> spine kernel route" "$ms_route ms"
+  wait_until 10 "client answered by controller-1" answered_by controller-1 || lab_die "client got '$(answer)'"
+  show_spine "VIP on controller-1"
+  echo "    client: $(answer)"
+
+  # Pacemaker-like move: stop on controller-1, start on controller-2
+  local ans=$LAB_RUN/s1-answer
+  rm -f "$ans"
+  t0=$(ms_now)
+  vip_del 1
+  local t_add; t_add=$(ms_now)
+  vip_add 2
+  ( wait_ms "$t_add" 15 answered_by controller-2 >"$ans" ) &
+  local poller=$!
+  ms_route=$(wait_ms "$t_add" 10 nexthops_are 172.30.2.2)
+  wait "$poller"; ms_answer=$(cat "$ans")
+  result "S1 move: ip addr add on controller-2 -> spine kernel route" "$ms_route ms"
+  result "S1 move: ip addr add on controller-2 -> client answered by it" "$ms_answer ms"
+  show_spine "VIP moved to controller-2"
+  echo "    client: $(answer)"
+
+  # graceful stop of the VIP holder's address, then a dead controller (BFD)
+  t0=$(ms_now); vip_del 2
+  ms_wd=$(wait_ms "$t0" 10 sh -c "! ip -n spine route show $VIP/32 | grep -q ."); result "S1 ip addr del on controller-2 -> spine route withdrawn" "$ms_wd ms"
+  vip_add 2
+  wait_ms "$(ms_now)" 10 nexthops_are 172.30.2.2 >/dev/null
+  t0=$(ms_now); kill_speaker controller-2
+  ms_wd=$(wait_ms "$t0" 10 sh -c "! ip -n spine route show $VIP/32 | grep -q .")
+  result "S1 controller-2 speaker killed (kill -9) -> spine route gone" "$ms_wd ms"
+  show_spine "controller-2 dead"
+  restart_controller 2
+  vip_del 2
+}
+
+restart_controller() { # R   bring a killed controller's speaker back
+  local r=$1 ns=controller-$1
+  case $CONTROLLER_DAEMON in
+    frr) frr_stop "$ns"; start_speaker "$ns" frr "$CONF/$ns.conf" ;;
+    stackbgp) stop_pid "$ns" stackbgpd KILL; start_speaker "$ns" stackbgp "$CONF/$ns.conf" ;;
+  esac
+  wait_until 60 "leaf-$r sees $ns again" established_at_least "leaf-$r" 2
+  wait_until 30 "spine route to $ns loopback" spine_has "99.99.$r.1"
+}
+
+# ------------------------------------------------------------------ S3: ECMP over three controllers
+cmd_s3() {
+  echo; echo "=== S3: $VIP on all three controllers, ECMP at the spine"
+  local r t0 ms
+  for r in $RACKS; do vip_del "$r"; done
+  wait_until 10 "no VIP route" sh -c "! ip -n spine route show $VIP/32 | grep -q ." || true
+  t0=$(ms_now)
+  for r in $RACKS; do vip_add "$r"; done
+  ms=$(wait_ms "$t0" 15 nexthops_are "172.30.1.2 172.30.2.2 172.30.3.2")
+  result "S3 VIP added on 3 controllers -> spine route with 3 next hops" "$ms ms"
+  show_spine "ECMP over three racks"
+  spread "$REQUESTS"
+  local zero; zero=$(awk '$2 == 0' "$LAB_RUN/spread" | wc -l)
+  [ "$zero" = 0 ] || echo "!!! some controller got no connection"
+
+  t0=$(ms_now); freeze_speaker controller-3
+  ms=$(wait_ms "$t0" 10 nexthops_are "172.30.1.2 172.30.2.2")
+  result "S3 controller-3 hangs (SIGSTOP, BFD ${BFD_MULT}x${BFD_MS}ms) -> its next hop removed" "$ms ms"
+  show_spine "controller-3 hung"
+  spread 60
+  thaw_speaker controller-3
+  wait_until 60 "leaf-3 sees controller-3 again" established_at_least leaf-3 2
+  ms=$(wait_ms "$(ms_now)" 30 nexthops_are "172.30.1.2 172.30.2.2 172.30.3.2")
+  result "S3 controller-3 back (SIGCONT) -> 3 next hops again" "$ms ms"
+
+  t0=$(ms_now); kill_speaker controller-1
+  ms=$(wait_ms "$t0" 10 nexthops_are "172.30.2.2 172.30.3.2")
+  result "S3 controller-1 speaker killed (kill -9) -> its next hop removed" "$ms ms"
+  show_spine "controller-1 dead"
+  spread 60
+  restart_controller 1
+}
+
+spread() { # N  connections from the client (new source port each); counts per controller
+  local n=$1 i a failed=0
+  declare -A count=([controller-1]=0 [controller-2]=0 [controller-3]=0)
+  for ((i = 0; i < n; i++)); do
+    a=$(answer)
+    if [ -n "$a" ]; then count[$a]=$(( ${count[$a]:-0} + 1 )); else failed=$((failed + 1)); fi
+  done
+  echo "    $n connections from the client: controller-1 ${count[controller-1]}, controller-2 ${count[controller-2]}, controller-3 ${count[controller-3]}, failed $failed"
+  : >"$LAB_RUN/spread"; for a in controller-1 controller-2 controller-3; do echo "$a ${count[$a]}" >>"$LAB_RUN/spread"; done
+}
+
+cmd_status() {
+  local ns
+  for ns in spine leaf-1 leaf-2 leaf-3 controller-1 controller-2 controller-3; do
+    echo "=== $ns ($(daemon_of "$ns"))"; bgp_cli "$ns" "show bgp summary" 2>&1 | sed -n '/^Neighbor/,/^$/p' | sed '/^$/d'; done
+  show_spine now
+}
+
+cmd_demo() {
+  trap cmd_down EXIT
+  cmd_up
+  : >"$RESULTS"
+  cmd_s1
+  cmd_s3
+  echo; echo "=== measured (controllers: $CONTROLLER_DAEMON, fabric: $FABRIC_DAEMON, $(versions), BFD ${BFD_MULT}x${BFD_MS}ms)"
+  cat "$RESULTS"
+  cp "$RESULTS" "/tmp/stackbgp-demo-results.txt"
+}
+
+case ${1:-demo} in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  demo) cmd_demo ;;
+  s1) : >>"$RESULTS"; cmd_s1 ;;
+  s3) : >>"$RESULTS"; cmd_s3 ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 up|down|demo|s1|s3|status" >&2; exit 2 ;;
+esac
