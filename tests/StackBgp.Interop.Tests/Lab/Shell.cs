@@ -79,8 +79,33 @@ public static partial class Shell
 
     public static bool IsRoot => geteuid() == 0;
 
-    /// <summary>True when a process with this PID exists (signal 0).</summary>
-    public static bool IsAlive(int pid) => pid > 0 && (kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1 /* EPERM */);
+    /// <summary>
+    /// True when a process with this PID exists and is not a zombie (PID 1 on these machines may not
+    /// reap orphans, and a zombie still answers signal 0).
+    /// </summary>
+    public static bool IsAlive(int pid)
+    {
+        if (pid <= 0 || (kill(pid, 0) != 0 && Marshal.GetLastPInvokeError() != 1 /* EPERM */))
+        {
+            return false;
+        }
+
+        try
+        {
+            // /proc/PID/stat: "pid (comm) state ..."; comm may contain spaces, so read after the last ')'.
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            int close = stat.LastIndexOf(')');
+            return close < 0 || close + 2 >= stat.Length || stat[close + 2] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
 
     /// <summary>Sends a signal to exactly one PID. Returns false when the process is already gone.</summary>
     public static bool Signal(int pid, int signal) => pid > 0 && kill(pid, signal) == 0;
