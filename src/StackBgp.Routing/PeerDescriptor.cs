@@ -123,7 +123,7 @@ public sealed record PeerDescriptor
 public interface IPeerSender
 {
     /// <summary>
-    /// Queues one encoded BGP message (header included). The same memory is handed to every member of an
+    /// Queues one or more whole encoded BGP messages, back to back. The same memory is handed to every member of an
     /// update group: it must not be modified, and the sender must not block the RIB actor.
     /// </summary>
     void Send(ReadOnlyMemory<byte> message);

@@ -8,8 +8,8 @@ namespace StackBgp.Routing;
 // Adj-RIB-Out per update group: membership, the advertisement rules, flushing encoded UPDATEs.
 public sealed partial class RibActor
 {
-    private readonly Dictionary<PathAttributes, List<Prefix>> _flushScratch = [];
-    private readonly List<Prefix> _withdrawScratch = [];
+    private readonly Dictionary<PathAttributes, List<Nlri>> _flushScratch = [];
+    private readonly List<Nlri> _withdrawScratch = [];
 
     private UpdateGroupKey KeyFor(PeerState peer, AddressFamily family)
     {
@@ -107,7 +107,7 @@ public sealed partial class RibActor
             if (prefixes.Count == 0) continue;
             _encoded.Clear();
             var key = g?.Key.Encode ?? default;
-            _encoder.EncodeWithdraw(family, [.. prefixes], key, _encoded);
+            _encoder.EncodeWithdraw(family, [.. prefixes.Select(p => new Nlri(p))], key, _encoded);
             foreach (var m in _encoded) peer.Descriptor!.Sender.Send(m);
         }
     }
@@ -333,7 +333,7 @@ public sealed partial class RibActor
         foreach (var (prefix, attrs) in g.AdjRibOut)
         {
             if (!_flushScratch.TryGetValue(attrs, out var list)) _flushScratch[attrs] = list = [];
-            list.Add(prefix);
+            list.Add(new Nlri(prefix));
         }
         _encoded.Clear();
         foreach (var (attrs, list) in _flushScratch)
@@ -386,9 +386,9 @@ public sealed partial class RibActor
             if (g.AdjRibOut.TryGetValue(prefix, out var attrs))
             {
                 if (!_flushScratch.TryGetValue(attrs, out var list)) _flushScratch[attrs] = list = [];
-                list.Add(prefix);
+                list.Add(new Nlri(prefix));
             }
-            else _withdrawScratch.Add(prefix);
+            else _withdrawScratch.Add(new Nlri(prefix));
         }
         g.Changed.Clear();
         _encoded.Clear();

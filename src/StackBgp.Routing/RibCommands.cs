@@ -165,6 +165,19 @@ public sealed class InboundBatch
         _items.Add(new Item(family, attributes, a, w - a, w, _nlri.Count - w, action));
     }
 
+    /// <summary>
+    /// Adds everything of one decoded UPDATE (RFC 7606 already applied by the decoder). An End-of-RIB
+    /// marker adds nothing: post <see cref="RibCommand.EndOfRib"/> after this batch instead.
+    /// </summary>
+    public void Add(DecodedUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (update.IsSessionReset) return;
+        foreach (var g in update.Groups)
+            Add(g.Family, g.Attributes, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(g.Announced),
+                System.Runtime.InteropServices.CollectionsMarshal.AsSpan(g.Withdrawn), ErrorAction.None);
+    }
+
     public void Clear()
     {
         _nlri.Clear();

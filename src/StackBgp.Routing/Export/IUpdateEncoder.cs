@@ -11,9 +11,9 @@ namespace StackBgp.Routing;
 public interface IUpdateEncoder
 {
     /// <summary>Announcements of <paramref name="prefixes"/> sharing <paramref name="attributes"/> (whose NextHop is the family's next hop).</summary>
-    void EncodeAnnounce(AddressFamily family, PathAttributes attributes, ReadOnlySpan<Prefix> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output);
+    void EncodeAnnounce(AddressFamily family, PathAttributes attributes, ReadOnlySpan<Nlri> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output);
 
-    void EncodeWithdraw(AddressFamily family, ReadOnlySpan<Prefix> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output);
+    void EncodeWithdraw(AddressFamily family, ReadOnlySpan<Nlri> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output);
 
     /// <summary>End-of-RIB marker (RFC 4724 §2).</summary>
     ReadOnlyMemory<byte> EncodeEndOfRib(AddressFamily family, in EncodeContext context);

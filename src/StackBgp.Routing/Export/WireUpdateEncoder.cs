@@ -1,0 +1,42 @@
+using System.Buffers;
+using StackBgp.Wire;
+
+namespace StackBgp.Routing;
+
+/// <summary>
+/// <see cref="IUpdateEncoder"/> over Wire's <see cref="UpdatePacker"/>: each call produces one buffer
+/// holding one or more whole UPDATEs back to back (what a TCP stream carries), freshly allocated because
+/// it is shared by every member of the update group and queued by their sessions.
+/// </summary>
+public sealed class WireUpdateEncoder : IUpdateEncoder
+{
+    public static WireUpdateEncoder Instance { get; } = new();
+
+    public void EncodeAnnounce(AddressFamily family, PathAttributes attributes, ReadOnlySpan<Nlri> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (prefixes.IsEmpty) return;
+        var w = new ArrayBufferWriter<byte>(Math.Min(context.MaxMessageLength, 64 + prefixes.Length * 6));
+        UpdatePacker.WriteAnnouncements(w, family, attributes, prefixes, context);
+        output.Add(w.WrittenMemory);
+    }
+
+    public void EncodeWithdraw(AddressFamily family, ReadOnlySpan<Nlri> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (prefixes.IsEmpty) return;
+        var w = new ArrayBufferWriter<byte>(Math.Min(context.MaxMessageLength, 32 + prefixes.Length * 6));
+        UpdatePacker.WriteWithdrawals(w, family, prefixes, context);
+        output.Add(w.WrittenMemory);
+    }
+
+    public ReadOnlyMemory<byte> EncodeEndOfRib(AddressFamily family, in EncodeContext context)
+    {
+        var w = new ArrayBufferWriter<byte>(32);
+        UpdatePacker.WriteEndOfRib(w, family);
+        return w.WrittenMemory;
+    }
+
+    public ReadOnlyMemory<byte> EncodeRouteRefresh(AddressFamily family, RouteRefreshSubtype subtype) =>
+        MessageCodec.Encode(new RouteRefreshMessage(family, subtype));
+}
