@@ -50,110 +50,15 @@ RESULTS=$LAB_RUN/results.txt
 
 leaf_as() { echo $((64999 - $1)); }
 
-# ------------------------------------------------------------------ configs (FRR syntax)
-controller_conf() { # R DAEMON
-  local r=$1 daemon=$2
-  cat <<CONF
-frr version 8.4
-frr defaults traditional
-hostname controller-$r
-log stdout informational
-service integrated-vtysh-config
-router bgp 64999
-  bgp router-id 99.99.$r.1
-  bgp log-neighbor-changes
-  no bgp default ipv4-unicast
-  no bgp ebgp-requires-policy
-  neighbor uplink peer-group
-  neighbor uplink remote-as external
-  neighbor uplink bfd
-  neighbor uplink bfd profile lab
-  neighbor uplink ttl-security hops 1
-  neighbor uplink timers connect 1
-  neighbor 100.64.$r.1 peer-group uplink
-  address-family ipv4 unicast
-    redistribute connected
-    neighbor uplink activate
-    neighbor uplink prefix-list only-host-prefixes out
-    neighbor uplink allowas-in origin
-  exit-address-family
-ip prefix-list only-default permit 0.0.0.0/0
-ip prefix-list only-host-prefixes permit 0.0.0.0/0 ge 32
-route-map rm-only-default permit 10
-  match ip address prefix-list only-default
-  set src 99.99.$r.1
-ip protocol bgp route-map rm-only-default
-ip nht resolve-via-default
-bfd
-  profile lab
-    detect-multiplier $BFD_MULT
-    transmit-interval $BFD_MS
-    receive-interval $BFD_MS
-CONF
-  [ "$daemon" = stackbgp ] && echo "api socket /run/stackbgp/controller-$r/stackbgpd.sock"
-  echo "!"
+# ------------------------------------------------------------------ configs (FRR syntax, lab/configs/*.conf)
+render() { # TEMPLATE R DAEMON NS
+  local api=""; [ "$3" = stackbgp ] && api="api socket /run/stackbgp/$4/stackbgpd.sock"
+  sed -e "s/@R@/$2/g" -e "s/@LEAF_AS@/$(leaf_as "${2:-0}")/g" -e "s/@BFD_MS@/$BFD_MS/g" \
+      -e "s/@BFD_MULT@/$BFD_MULT/g" -e "s|@API@|$api|g" "$HERE/configs/$1.conf"
 }
-
-leaf_conf() { # R DAEMON
-  local r=$1 daemon=$2
-  cat <<CONF
-frr defaults datacenter
-hostname leaf-$r
-log stdout informational
-router bgp $(leaf_as "$r")
-  bgp router-id 172.30.$r.2
-  no bgp default ipv4-unicast
-  no bgp ebgp-requires-policy
-  bgp bestpath as-path multipath-relax
-  neighbor spine peer-group
-  neighbor spine remote-as external
-  neighbor 172.30.$r.1 peer-group spine
-  neighbor nodes peer-group
-  neighbor nodes remote-as external
-  neighbor nodes bfd
-  neighbor nodes bfd profile lab
-  neighbor nodes ttl-security hops 1
-  neighbor nodes timers connect 1
-  neighbor 100.64.$r.2 peer-group nodes
-  address-family ipv4 unicast
-    neighbor spine activate
-    neighbor nodes activate
-    maximum-paths 8
-  exit-address-family
-bfd
-  profile lab
-    detect-multiplier $BFD_MULT
-    transmit-interval $BFD_MS
-    receive-interval $BFD_MS
-CONF
-  [ "$daemon" = stackbgp ] && echo "api socket /run/stackbgp/leaf-$r/stackbgpd.sock"
-  echo "!"
-}
-
-spine_conf() { # DAEMON
-  cat <<CONF
-frr defaults datacenter
-hostname spine
-log stdout informational
-router bgp 65000
-  bgp router-id 10.255.0.1
-  no bgp default ipv4-unicast
-  no bgp ebgp-requires-policy
-  bgp bestpath as-path multipath-relax
-  neighbor leaves peer-group
-  neighbor leaves remote-as external
-CONF
-  local r; for r in $RACKS; do echo "  neighbor 172.30.$r.2 peer-group leaves"; done
-  cat <<CONF
-  address-family ipv4 unicast
-    neighbor leaves activate
-    neighbor leaves default-originate
-    maximum-paths 8
-  exit-address-family
-CONF
-  [ "$1" = stackbgp ] && echo "api socket /run/stackbgp/spine/stackbgpd.sock"
-  echo "!"
-}
+controller_conf() { render controller "$1" "$2" "controller-$1"; }
+leaf_conf() { render leaf "$1" "$2" "leaf-$1"; }
+spine_conf() { render spine 0 "$1" spine; }
 
 # ------------------------------------------------------------------ daemons
 start_speaker() { # NS DAEMON CONFFILE
