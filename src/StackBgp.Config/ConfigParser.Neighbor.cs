@@ -48,6 +48,7 @@ internal sealed partial class ConfigParserState
             if (neg) { Error($"no such neighbor or peer-group '{name}'"); return; }
             if (!isIp) { Error($"'{name}' is not a neighbor address, a configured peer-group or an interface neighbor (create the peer-group or interface first)"); return; }
             if (sub is not ("remote-as" or "peer-group")) { Error($"neighbor {name}: specify remote-as or peer-group commands first"); return; }
+            if (sub == "peer-group" && (c.Length != 4 || !RequireGroup(c[3]))) { if (c.Length != 4) Arity(c, 4, 4); return; }
             _peers[id] = new NeighborConfig { Id = id, Kind = NeighborKind.Address, Address = ip };
             _neighborOrder.Add(id);
             _peerLines[id] = (_line, _command);
