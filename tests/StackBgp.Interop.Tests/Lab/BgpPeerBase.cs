@@ -57,6 +57,15 @@ public abstract class BgpPeerBase : IDisposable
         }
     }
 
+    /// <summary>Sends a signal to every process of this peer at once (SIGKILL = crash, SIGSTOP = hang, SIGCONT = resume).</summary>
+    public void SignalAll(int signal)
+    {
+        foreach (LabProcess p in _processes)
+        {
+            p.Signal(signal);
+        }
+    }
+
     /// <summary>Stops every process (SIGTERM, reverse start order), waiting for each.</summary>
     public void Stop()
     {

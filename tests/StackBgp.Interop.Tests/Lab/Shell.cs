@@ -113,6 +113,8 @@ public static partial class Shell
     public const int SigTerm = 15;
     public const int SigKill = 9;
     public const int SigHup = 1;
+    public const int SigStop = 19;
+    public const int SigCont = 18;
 
     /// <summary>SIGTERM, wait up to <paramref name="grace"/>, then SIGKILL; returns when the PID is gone.</summary>
     public static void Stop(int pid, TimeSpan grace)
