@@ -107,7 +107,7 @@ cmd_down() {
 
 cmd_up() {
   [ "$(id -u)" = 0 ] || lab_die "the lab needs root"
-  for b in vtysh ip curl; do command -v $b >/dev/null || lab_die "$b is missing (run .ci/run or apt-get install frr iproute2 curl)"; done
+  "$HERE/install-deps.sh" || lab_die "could not install the lab's packages"
   cmd_down
   mkdir -p "$LAB_RUN/pids" "$LAB_RUN/logs" "$CONF"
   lab_log "building the lab: controllers=$CONTROLLER_DAEMON fabric=$FABRIC_DAEMON BFD ${BFD_MULT}x${BFD_MS}ms"
