@@ -173,7 +173,7 @@ wait_ms() {
 }
 answered_by() { [ "$(answer)" = "$1" ]; }
 
-result() { printf '%-60s %10s\n' "$1" "$2" | tee -a "$RESULTS"; }
+result() { printf '%-68s %8s\n' "$1" "$2" | tee -a "$RESULTS"; }
 show_spine() { echo "--- spine kernel routes ($1):"; ip -n spine route | sed 's/^/    /'; }
 
 vip_add() { ip -n "controller-$1" addr add "$VIP/32" dev lo; }
