@@ -20,6 +20,7 @@ internal static class LinkCodec
         string name = "";
         var oper = LinkOperState.Unknown;
         int mtu = 0;
+        string? lladdr = null;
         var attrs = new AttributeReader(payload[Ifla.IfInfoMsgLength..]);
         while (attrs.TryRead(out ushort type, out ReadOnlySpan<byte> value))
         {
@@ -28,10 +29,11 @@ internal static class LinkCodec
                 case Ifla.IfName: name = AttributeReader.String(value); break;
                 case Ifla.OperState: oper = value.Length > 0 ? (LinkOperState)value[0] : LinkOperState.Unknown; break;
                 case Ifla.Mtu: mtu = (int)AttributeReader.U32(value); break;
+                case Ifla.Address: lladdr = FormatHardwareAddress(value); break;
             }
         }
 
-        return new LinkInfo(index, name, flags, oper, mtu);
+        return new LinkInfo(index, name, flags, oper, mtu) { LinkLayerAddress = lladdr };
     }
 
     /// <summary>ifaddrmsg: | family | prefixlen | flags u8 | scope | index u32 | attrs… ;
@@ -105,13 +107,31 @@ internal static class LinkCodec
             }
             else if (type == Nda.LlAddr)
             {
-                ll = Convert.ToHexString(value).ToLowerInvariant();
-                ll = string.Join(':', Enumerable.Range(0, ll.Length / 2).Select(i => ll.Substring(i * 2, 2)));
+                ll = FormatHardwareAddress(value);
             }
         }
 
         return dst is null ? null : new NeighborEntry(index, dst, ll, state, flags);
     }
+
+    public static string FormatHardwareAddress(ReadOnlySpan<byte> value)
+    {
+        var sb = new System.Text.StringBuilder(value.Length * 3);
+        foreach (byte b in value)
+        {
+            if (sb.Length > 0)
+            {
+                sb.Append(':');
+            }
+
+            sb.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return sb.ToString();
+    }
+
+    public static byte[] ParseHardwareAddress(string text) =>
+        text.Split(':').Select(p => byte.Parse(p, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     public static void EncodeDump(NetlinkBuilder b, ushort type, byte family, uint seq)
     {

@@ -68,6 +68,9 @@ public enum NeighborState : ushort
 /// <summary>A network interface as the kernel reports it.</summary>
 public sealed record LinkInfo(int IfIndex, string Name, InterfaceFlags Flags, LinkOperState OperState, int Mtu)
 {
+    /// <summary>The hardware address (IFLA_ADDRESS) as colon-separated hex, e.g. "02:00:5e:10:00:01".</summary>
+    public string? LinkLayerAddress { get; init; }
+
     /// <summary>Usable for forwarding: administratively up and with carrier (IFF_UP and
     /// IFF_RUNNING, zebra's "operative"); `lo` is running once it is up.</summary>
     public bool IsUp => (Flags & (InterfaceFlags.Up | InterfaceFlags.Running)) == (InterfaceFlags.Up | InterfaceFlags.Running);

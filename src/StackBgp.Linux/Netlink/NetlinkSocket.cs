@@ -105,30 +105,8 @@ internal sealed class NetlinkSocket : IDisposable
         }
     }
 
-    /// <summary>Attaches a classic BPF socket filter (SO_ATTACH_FILTER); each instruction is
-    /// (code, jt, jf, k).</summary>
-    public unsafe void AttachFilter(ReadOnlySpan<(ushort Code, byte Jt, byte Jf, uint K)> program)
-    {
-        byte* filter = stackalloc byte[program.Length * 8];
-        for (int i = 0; i < program.Length; i++)
-        {
-            var span = new Span<byte>(filter + (i * 8), 8);
-            BinaryPrimitives.WriteUInt16LittleEndian(span, program[i].Code);
-            span[2] = program[i].Jt;
-            span[3] = program[i].Jf;
-            BinaryPrimitives.WriteUInt32LittleEndian(span[4..], program[i].K);
-        }
-
-        // struct sock_fprog { unsigned short len; struct sock_filter *filter; } (pointer at offset 8)
-        byte* fprog = stackalloc byte[16];
-        new Span<byte>(fprog, 16).Clear();
-        BinaryPrimitives.WriteUInt16LittleEndian(new Span<byte>(fprog, 2), (ushort)program.Length);
-        *(byte**)(fprog + 8) = filter;
-        if (Native.setsockopt(_socket.Handle, Native.SolSocket, Native.SoAttachFilter, fprog, 16) != 0)
-        {
-            throw new IOException("SO_ATTACH_FILTER failed: " + Errno.Name(Marshal.GetLastPInvokeError()));
-        }
-    }
+    /// <summary>Attaches a classic BPF socket filter (see <see cref="Native.AttachFilter"/>).</summary>
+    public void AttachFilter(ReadOnlySpan<(ushort Code, byte Jt, byte Jf, uint K)> program) => Native.AttachFilter(_socket.Handle, program);
 
     /// <summary>Sends one datagram (one or more netlink messages) to the kernel.</summary>
     public void Send(ReadOnlySpan<byte> datagram)
