@@ -23,7 +23,8 @@ export LAB_RUN=$(mktemp -d /tmp/stackbgp-capture.XXXXXX)
 mkdir -p "$OUT"
 NSA=sbcap-$$-a
 NSB=sbcap-$$-b
-cleanup() { stop_pid "$NSA" tcpdump INT || true; ns_del "$NSA" || true; ns_del "$NSB" || true; [ "${KEEP:-}" = 1 ] || rm -rf "$LAB_RUN"; }
+NSC=sbcap-$$-c
+cleanup() { stop_pid "$NSA" tcpdump INT || true; stop_pid "$NSB" tcpdump INT || true; ns_del "$NSA" || true; ns_del "$NSB" || true; ns_del "$NSC" || true; [ "${KEEP:-}" = 1 ] || rm -rf "$LAB_RUN"; }
 trap cleanup EXIT
 
 A4=10.0.0.1 B4=10.0.0.2 A6=fd00::1 B6=fd00::2
@@ -316,12 +317,98 @@ capture_unnumbered() {
   ns_del "$NSA"; ns_del "$NSB"
 }
 
-PAIRS=${PAIRS:-"frr:bird frr:gobgp gobgp:bird"}
-MODES=${MODES:-"ebgp ibgp"}
+# ---------------------------------------------------------------- ExaBGP -> FRR -> BIRD (AS4, add-path, partial)
+# A chain of three namespaces, captured on both of FRR's links (tcpdump -i any):
+#   ExaBGP AS 65010, a 2-octet-only speaker (asn4 disabled), add-path send: two paths for 203.0.113.0/24,
+#     one with an unknown optional transitive attribute (0xf0), AGGREGATOR and ATOMIC_AGGREGATE;
+#   FRR AS 4200000001: AS_TRANS + AS4_PATH towards ExaBGP, add-path tx-all-paths towards BIRD, passes
+#     the unknown attribute on with the Partial bit;
+#   BIRD AS 4200000002 with add paths rx.
+ver_exabgp() { exabgp --version 2>/dev/null | sed -n 's/^ExaBGP : //p'; }
+capture_specials() {
+  local name=exabgp-frr-bird-as4-addpath pcap="$LAB_RUN/specials.pcap" X=$NSA F=$NSB B=$NSC
+  lab_log "capture $name"
+  ns_add "$X"; ns_add "$F"; ns_add "$B"
+  veth_add "$X" ex0 "$F" fx0; veth_add "$F" fb0 "$B" bf0
+  addr_add "$X" ex0 10.1.0.1/24; addr_add "$F" fx0 10.1.0.2/24; addr_add "$F" fb0 10.2.0.1/24; addr_add "$B" bf0 10.2.0.2/24
+  start_bg "$F" tcpdump tcpdump -i any -U -s 0 -w "$pcap" tcp port 179
+  wait_until 10 "tcpdump to listen" grep -q "listening on" "$LAB_RUN/logs/$F.tcpdump.log"
+  cat >"$LAB_RUN/f.conf" <<CONF
+frr defaults datacenter
+log stdout informational
+router bgp 4200000001
+ bgp router-id 10.1.0.2
+ no bgp ebgp-requires-policy
+ no bgp default ipv4-unicast
+ no bgp network import-check
+ neighbor 10.1.0.1 remote-as 65010
+ neighbor 10.1.0.1 timers 3 9
+ neighbor 10.2.0.2 remote-as 4200000002
+ neighbor 10.2.0.2 timers 3 9
+ address-family ipv4 unicast
+  network 192.0.2.0/24
+  neighbor 10.1.0.1 activate
+  neighbor 10.2.0.2 activate
+  neighbor 10.2.0.2 addpath-tx-all-paths
+ exit-address-family
+exit
+CONF
+  cat >"$LAB_RUN/b.conf" <<CONF
+router id 10.2.0.2;
+protocol device {}
+protocol static s4 { ipv4; route 198.51.100.0/24 blackhole; }
+protocol bgp peer4 {
+  local 10.2.0.2 as 4200000002; neighbor 10.2.0.1 as 4200000001;
+  hold time 9; keepalive time 3; connect retry time 2;
+  ipv4 { import all; export all; add paths rx; };
+}
+CONF
+  cat >"$LAB_RUN/x.conf" <<CONF
+neighbor 10.1.0.2 {
+  router-id 10.1.0.1;
+  local-address 10.1.0.1;
+  local-as 65010;
+  peer-as 23456;
+  hold-time 9;
+  family { ipv4 unicast; }
+  capability { asn4 disable; add-path send; route-refresh; }
+  static {
+    route 203.0.113.0/24 next-hop 10.1.0.1 path-information 0.0.0.1 attribute [0xf0 0xc0 0x01020304] aggregator (65010:10.1.0.1) atomic-aggregate;
+    route 203.0.113.0/24 next-hop 10.1.0.3 path-information 0.0.0.2 med 20 origin incomplete as-path [65010 65011];
+  }
+}
+CONF
+  frr_start "$F" "$LAB_RUN/f.conf"
+  bird_start "$B" "$LAB_RUN/b.conf"
+  start_bg "$X" exabgp env exabgp.daemon.user=root exabgp.daemon.daemonize=false exabgp.log.destination=stdout \
+    exabgp.api.cli=false exabgp "$LAB_RUN/x.conf"
+  wait_until 60 "FRR sees ExaBGP Established" frr_established "$F" 10.1.0.1
+  wait_until 60 "FRR sees BIRD Established" frr_established "$F" 10.2.0.2
+  wait_until 30 "BIRD has both paths of 203.0.113.0/24" sh -c "[ \$(birdc -s '$LAB_RUN/$B.bird.ctl' show route 203.0.113.0/24 | grep -c unicast) -ge 2 ]"
+  wait_until 30 "FRR has 198.51.100.0/24 from BIRD" has_route frr "$F" 198.51.100.0/24
+  wait_until 20 "FRR's UPDATE with AS4_PATH to ExaBGP" more_than "$pcap" UPDATE 8
+  # FRR refreshes from ExaBGP (ROUTE-REFRESH to a 2-octet speaker), then everyone stops
+  vty "$F" "clear bgp ipv4 unicast 10.1.0.1 soft in"
+  wait_until 20 "ROUTE-REFRESH on the wire" more_than "$pcap" ROUTE-REFRESH 0
+  stop_pid "$X" exabgp; stop_pid "$B" bird; frr_stop "$F"
+  stop_pid "$F" tcpdump INT
+  python3 "$HERE/pcap2hex.py" "$pcap" --name 10.1.0.1=exabgp --name 10.1.0.2=frr --name 10.2.0.1=frr --name 10.2.0.2=bird \
+    --header "Captured by lab/capture/capture.sh on $(date -u +%Y-%m-%d) with tcpdump -i any in FRR's namespace (both of its links)." \
+    --header "ExaBGP $(ver_exabgp) AS 65010 at 10.1.0.1, 2-octet only (asn4 disable), add-path send: 203.0.113.0/24 twice (path ids 1, 2), one with unknown attribute 0xf0 (optional transitive), AGGREGATOR, ATOMIC_AGGREGATE." \
+    --header "FRR ($(ver_frr)) AS 4200000001 at 10.1.0.2 / 10.2.0.1: AS_TRANS + AS4_PATH towards ExaBGP; addpath-tx-all-paths to BIRD; passes 0xf0 on with the Partial bit." \
+    --header "BIRD ($(ver_bird)) AS 4200000002 at 10.2.0.2 with add paths rx. ROUTE-REFRESH from FRR to ExaBGP; stopped by SIGTERM." \
+    >"$OUT/$name.hex"
+  lab_log "wrote $OUT/$name.hex: $(grep -m1 '^# messages' "$OUT/$name.hex")"
+  ns_del "$X"; ns_del "$F"; ns_del "$B"
+}
+
+PAIRS=${PAIRS-"frr:bird frr:gobgp gobgp:bird"}
+MODES=${MODES-"ebgp ibgp"}
 for p in $PAIRS; do
   for m in $MODES; do
     capture "${p%:*}" "${p#*:}" "$m"
   done
 done
 [ "${UNNUMBERED:-1}" = 1 ] && capture_unnumbered
+[ "${SPECIALS:-1}" = 1 ] && capture_specials
 exit 0
