@@ -73,43 +73,49 @@ public partial class CapturedVectorTests
         return list;
     }
 
-    /// <summary>Per sender, the union of capabilities of its OPENs in the file.</summary>
-    private static Dictionary<string, List<Capability>> Capabilities(List<Captured> messages)
+    /// <summary>What a sender said in its OPENs in the file (capabilities united over its sessions).</summary>
+    internal sealed class Speaker
     {
-        var caps = new Dictionary<string, List<Capability>>();
-        foreach (var m in messages.Where(m => m.Bytes.Length > 18 && m.Bytes[18] == (byte)BgpMessageType.Open))
-        {
-            Assert.True(MessageCodec.TryDecodeMessage(m.Bytes, default, out var open, out var err), $"line {m.Line}: {err}");
-            if (!caps.TryGetValue(m.Sender, out var l)) caps[m.Sender] = l = new List<Capability>();
-            l.AddRange(((OpenMessage)open!).Capabilities);
-            l.Add(new FourOctetAsCapability(((OpenMessage)open!).Asn) { });
-        }
-        return caps;
+        public List<Capability> Capabilities { get; } = new();
+        public uint Asn { get; set; }
+        public bool FourOctet => Capabilities.OfType<FourOctetAsCapability>().Any();
+        public bool Has<T>() => Capabilities.OfType<T>().Any();
     }
 
-    internal static (DecodeContext, EncodeContext) Contexts(Dictionary<string, List<Capability>> caps, string sender, string receiver)
+    private static Dictionary<string, Speaker> Speakers(List<Captured> messages)
     {
-        var s = caps.GetValueOrDefault(sender) ?? new List<Capability>();
-        var r = caps.GetValueOrDefault(receiver) ?? new List<Capability>();
-        bool four = s.OfType<FourOctetAsCapability>().Any() && r.OfType<FourOctetAsCapability>().Any()
-            && s.Count(c => c is FourOctetAsCapability) > 1 && r.Count(c => c is FourOctetAsCapability) > 1; // > 1: one is our marker
-        bool ext = s.OfType<ExtendedMessageCapability>().Any() && r.OfType<ExtendedMessageCapability>().Any();
-        var addPath = s.OfType<AddPathCapability>().SelectMany(a => a.Entries).Where(e => (e.Mode & AddPathMode.Send) != 0)
+        var speakers = new Dictionary<string, Speaker>();
+        foreach (var m in messages.Where(m => m.Bytes.Length > 18 && m.Bytes[18] == (byte)BgpMessageType.Open))
+        {
+            Assert.True(MessageCodec.TryDecodeMessage(m.Bytes, default, out var msg, out var err), $"line {m.Line}: {err}");
+            var open = (OpenMessage)msg!;
+            if (!speakers.TryGetValue(m.Sender, out var s)) speakers[m.Sender] = s = new Speaker();
+            s.Capabilities.AddRange(open.Capabilities);
+            s.Asn = open.Asn;
+        }
+        return speakers;
+    }
+
+    internal static (DecodeContext, EncodeContext) Contexts(Dictionary<string, Speaker> speakers, string sender, string receiver)
+    {
+        var s = speakers.GetValueOrDefault(sender) ?? new Speaker();
+        var r = speakers.GetValueOrDefault(receiver) ?? new Speaker();
+        bool four = s.FourOctet && r.FourOctet;
+        bool ext = s.Has<ExtendedMessageCapability>() && r.Has<ExtendedMessageCapability>();
+        var addPath = s.Capabilities.OfType<AddPathCapability>().SelectMany(a => a.Entries).Where(e => (e.Mode & AddPathMode.Send) != 0)
             .Select(e => e.Family)
-            .Where(f => r.OfType<AddPathCapability>().SelectMany(a => a.Entries).Any(e => e.Family == f && (e.Mode & AddPathMode.Receive) != 0))
+            .Where(f => r.Capabilities.OfType<AddPathCapability>().SelectMany(a => a.Entries).Any(e => e.Family == f && (e.Mode & AddPathMode.Receive) != 0))
             .Distinct().ToImmutableArray();
-        var enh = s.OfType<ExtendedNextHopCapability>().SelectMany(x => x.Entries).Select(e => e.Family)
-            .Where(f => r.OfType<ExtendedNextHopCapability>().SelectMany(x => x.Entries).Any(e => e.Family == f))
+        var enh = s.Capabilities.OfType<ExtendedNextHopCapability>().SelectMany(x => x.Entries).Select(e => e.Family)
+            .Where(f => r.Capabilities.OfType<ExtendedNextHopCapability>().SelectMany(x => x.Entries).Any(e => e.Family == f))
             .Distinct().ToImmutableArray();
-        uint asS = s.OfType<FourOctetAsCapability>().LastOrDefault()?.Asn ?? 0;
-        uint asR = r.OfType<FourOctetAsCapability>().LastOrDefault()?.Asn ?? 1;
         var d = new DecodeContext
         {
             FourOctetAs = four,
             MaxMessageLength = ext ? DecodeContext.ExtendedMaxLength : DecodeContext.StandardMaxLength,
             AddPathReceive = addPath,
             ExtendedNextHop = enh,
-            IsInternal = asS == asR,
+            IsInternal = s.Asn == r.Asn,
         };
         var e = new EncodeContext { FourOctetAs = four, MaxMessageLength = d.MaxMessageLength, AddPathSend = addPath };
         return (d, e);
@@ -121,12 +127,12 @@ public partial class CapturedVectorTests
     {
         var messages = Load(Path.Combine(CapturedDirectory(), file));
         Assert.NotEmpty(messages);
-        var caps = Capabilities(messages);
+        var speakers = Speakers(messages);
         int identical = 0, stable = 0;
         var notes = new List<string>();
         foreach (var m in messages)
         {
-            var (d, e) = Contexts(caps, m.Sender, m.Receiver);
+            var (d, e) = Contexts(speakers, m.Sender, m.Receiver);
             Assert.True(MessageCodec.TryDecodeMessage(m.Bytes, d, out var msg, out var err), $"{file} line {m.Line}: {err}");
             Assert.True(err is null, $"{file} line {m.Line}: unexpected RFC 7606 outcome {err}");
             byte[] again = MessageCodec.Encode(msg!, e);

@@ -250,4 +250,28 @@ public class GoldenUpdateTests
         Assert.Equal(ErrorAction.TreatAsWithdraw, r.Action);
         Assert.Equal(new[] { Hex.N("10.1.0.0/24") }, r.Groups[0].Withdrawn);
     }
+
+    [Fact]
+    public void Ipv4_in_body_and_in_mp_reach_get_one_group_per_next_hop()
+    {
+        string body = "0000 001f" +
+            "90 0e 000d 0001 01 04 0a000002 00 18 0a0200" +  // MP_REACH ipv4: 10.2.0.0/24 via 10.0.0.2
+            "40 01 01 00 40 02 00 40 03 04 0a000001" +        // NEXT_HOP 10.0.0.1 for the body
+            "18 0a0100";                                      // body: 10.1.0.0/24
+        var r = new DecodedUpdate();
+        UpdateDecoder.Decode(Hex.Bytes(body), Ibgp, r);
+        Assert.Equal(ErrorAction.None, r.Action);
+        Assert.Equal(2, r.Groups.Count);
+        Assert.Equal(new[] { Hex.N("10.1.0.0/24") }, r.Groups[0].Announced);
+        Assert.Equal(NextHop.Parse("10.0.0.1"), r.Groups[0].Attributes!.NextHop);
+        Assert.Equal(new[] { Hex.N("10.2.0.0/24") }, r.Groups[1].Announced);
+        Assert.Equal(NextHop.Parse("10.0.0.2"), r.Groups[1].Attributes!.NextHop);
+        var expected = new UpdateMessage
+        {
+            Attributes = new PathAttributes { NextHop = NextHop.Parse("10.0.0.1") },
+            Nlri = ImmutableArray.Create(Hex.N("10.1.0.0/24")),
+            MpReach = new MpReach(AddressFamily.Ipv4Unicast, NextHop.Parse("10.0.0.2"), ImmutableArray.Create(Hex.N("10.2.0.0/24"))),
+        };
+        BothWays(body, expected, Ibgp, Four);
+    }
 }

@@ -6,11 +6,13 @@ namespace StackBgp.Wire;
 /// <summary>What <see cref="AttributeDecoder.Decode"/> found in an attribute block, besides the errors.</summary>
 public readonly ref struct AttributeBlock
 {
-    internal AttributeBlock(PathAttributes? attributes, bool hasOrigin, bool hasAsPath, bool hasNextHop, bool truncated,
+    internal AttributeBlock(PathAttributes? attributes, NextHop nextHopAttribute, bool nextHopIsMp, bool hasOrigin, bool hasAsPath, bool hasNextHop, bool truncated,
         ReadOnlySpan<byte> mpReach, bool hasMpReach, ReadOnlySpan<byte> mpReachWhole,
         ReadOnlySpan<byte> mpUnreach, bool hasMpUnreach, ReadOnlySpan<byte> mpUnreachWhole)
     {
         Attributes = attributes;
+        NextHopAttribute = nextHopAttribute;
+        NextHopIsMp = nextHopIsMp;
         HasOrigin = hasOrigin;
         HasAsPath = hasAsPath;
         HasNextHop = hasNextHop;
@@ -23,8 +25,15 @@ public readonly ref struct AttributeBlock
         MpUnreachWhole = mpUnreachWhole;
     }
 
-    /// <summary>The decoded set (NextHop = the NEXT_HOP attribute); null when the block was empty.</summary>
+    /// <summary>
+    /// The decoded set; null when the block was empty. Its NextHop is the NEXT_HOP attribute, or the
+    /// MP_REACH_NLRI next hop when <see cref="NextHopIsMp"/>.
+    /// </summary>
     public PathAttributes? Attributes { get; }
+    /// <summary>The NEXT_HOP attribute (IPv4 body NLRI); <see cref="NextHop.None"/> when absent or invalid.</summary>
+    public NextHop NextHopAttribute { get; }
+    /// <summary><see cref="Attributes"/> carries the MP_REACH_NLRI next hop (asked for, and the header parsed).</summary>
+    public bool NextHopIsMp { get; }
     public bool HasOrigin { get; }
     public bool HasAsPath { get; }
     public bool HasNextHop { get; }
@@ -44,7 +53,15 @@ public readonly ref struct AttributeBlock
 /// </summary>
 public static partial class AttributeDecoder
 {
-    public static AttributeBlock Decode(ReadOnlySpan<byte> block, in DecodeContext context, ref ErrorRecord errors)
+    public static AttributeBlock Decode(ReadOnlySpan<byte> block, in DecodeContext context, ref ErrorRecord errors) =>
+        Decode(block, context, ref errors, useMpReachNextHop: false);
+
+    /// <summary>
+    /// With <paramref name="useMpReachNextHop"/>, the set is built with the MP_REACH_NLRI next hop when
+    /// there is one (saves a second attribute object for MP updates; the NEXT_HOP attribute stays in
+    /// <see cref="AttributeBlock.NextHopAttribute"/>).
+    /// </summary>
+    public static AttributeBlock Decode(ReadOnlySpan<byte> block, in DecodeContext context, ref ErrorRecord errors, bool useMpReachNextHop)
     {
         Span<ulong> seen = stackalloc ulong[4];
         seen.Clear();
@@ -220,6 +237,15 @@ public static partial class AttributeDecoder
             if (!ignoreAs4 && as4Path is not null && hasAsPath) asPath = AsPathCodec.Merge(asPath, as4Path);
         }
 
+        var nextHopAttribute = nextHop;
+        bool nextHopIsMp = false;
+        if (useMpReachNextHop && hasMpReach
+            && MpReachReader.TryReadReach(mpReach, context, out _, out var mpNextHop, out _, out _) == MpParseStatus.Ok)
+        {
+            nextHop = mpNextHop;
+            nextHopIsMp = true;
+        }
+
         PathAttributes? attrs = null;
         if (!block.IsEmpty)
         {
@@ -241,7 +267,7 @@ public static partial class AttributeDecoder
                 Unknown = unknown?.ToImmutable() ?? default,
             };
         }
-        return new AttributeBlock(attrs, hasOrigin, hasAsPath, hasNextHop, e.IsTruncated,
+        return new AttributeBlock(attrs, nextHopAttribute, nextHopIsMp, hasOrigin, hasAsPath, hasNextHop, e.IsTruncated,
             mpReach, hasMpReach, mpReachWhole, mpUnreach, hasMpUnreach, mpUnreachWhole);
     }
 

@@ -33,7 +33,11 @@ public sealed class DecodedUpdate
     private readonly List<FamilyUpdate> _groups = new(3);
     private ErrorRecord _errors;
 
-    /// <summary>At most three groups: body IPv4 unicast, the MP_REACH family, the MP_UNREACH family (merged when equal).</summary>
+    /// <summary>
+    /// At most three groups: body IPv4 unicast, the MP_REACH family, the MP_UNREACH family (merged with
+    /// an earlier group of the same family, except that MP_REACH IPv4 routes next to body NLRI get their
+    /// own group because their next hop differs).
+    /// </summary>
     public IReadOnlyList<FamilyUpdate> Groups => _groups;
     public ErrorRecord Errors => _errors;
     public ErrorAction Action => _errors.Action;
@@ -69,6 +73,11 @@ public sealed class DecodedUpdate
     {
         foreach (var g in _groups)
             if (g.Family == family) return g;
+        return NewGroup(family);
+    }
+
+    internal FamilyUpdate NewGroup(AddressFamily family)
+    {
         var n = _pool[_groups.Count];
         n.Reset(family);
         _groups.Add(n);
@@ -96,7 +105,7 @@ public static class UpdateDecoder
             return;
         }
 
-        var block = AttributeDecoder.Decode(reader.AttributeBytes, context, ref errors);
+        var block = AttributeDecoder.Decode(reader.AttributeBytes, context, ref errors, useMpReachNextHop: true);
 
         // Body withdrawn routes and NLRI: IPv4 unicast (RFC 4271 §4.3).
         bool bodyAnnounces = false;
@@ -111,7 +120,8 @@ public static class UpdateDecoder
             while (n.MoveNext()) g.Announced.Add(n.Current);
             if (n.IsMalformed) errors.Add(WireError.Update(ErrorAction.SessionReset, UpdateMessageSubcode.InvalidNetworkField, "malformed NLRI"));
             bodyAnnounces = g.Announced.Count > before;
-            if (bodyAnnounces) g.Attributes = block.Attributes;
+            if (bodyAnnounces)
+                g.Attributes = block.NextHopIsMp ? block.Attributes! with { NextHop = block.NextHopAttribute } : block.Attributes;
         }
 
         bool mpAnnounces = false;
@@ -124,19 +134,18 @@ public static class UpdateDecoder
                 errors.Add(WireError.Update(ErrorAction.AttributeDiscard, UpdateMessageSubcode.OptionalAttributeError, $"MP_REACH_NLRI for unsupported {fam} ignored"));
             else
             {
-                var g = result.Group(fam);
+                // IPv4 routes both in the body (NEXT_HOP) and in MP_REACH_NLRI (its own next hop) get
+                // two groups of the same family, one per attribute set.
+                var g = bodyAnnounces && fam == AddressFamily.Ipv4Unicast ? result.NewGroup(fam) : result.Group(fam);
                 var e = new NlriEnumerator(nlri, fam.Afi, context.ReceivesPathId(fam));
-                int before = g.Announced.Count;
                 while (e.MoveNext()) g.Announced.Add(e.Current);
                 if (e.IsMalformed)
                     errors.Add(WireError.Update(ErrorAction.SessionReset, UpdateMessageSubcode.OptionalAttributeError, $"malformed NLRI in MP_REACH_NLRI ({fam})", block.MpReachWhole));
-                mpAnnounces = g.Announced.Count > before;
-                if (g.Announced.Count > 0)
+                mpAnnounces = g.Announced.Count > 0;
+                if (mpAnnounces)
                 {
                     var attrs = block.Attributes ?? PathAttributes.Empty;
-                    g.Attributes = bodyAnnounces && fam == AddressFamily.Ipv4Unicast && attrs.NextHop != nh
-                        ? attrs // RFC 8950 and NEXT_HOP in one UPDATE for the same family: keep the body's next hop
-                        : attrs.NextHop == nh ? attrs : attrs with { NextHop = nh };
+                    g.Attributes = attrs.NextHop == nh ? attrs : attrs with { NextHop = nh };
                 }
             }
         }
