@@ -64,4 +64,28 @@ public static class Poll
             () => $"expected {expected}; last seen: {(haveSeen ? seen?.ToString() ?? "null" : "nothing (probe never answered)")}");
         return seen!;
     }
+
+    /// <summary>
+    /// Measures how long after <paramref name="start"/> the condition first holds, polling every
+    /// <paramref name="interval"/> (default 5 ms); fails like <see cref="Until(Func{bool}, TimeSpan, Func{string})"/>.
+    /// For the demo and benchmark figures, never for assertions on timing in CI.
+    /// </summary>
+    public static TimeSpan Measure(Stopwatch start, Func<bool> condition, TimeSpan timeout, Func<string> describe, TimeSpan? interval = null)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        ArgumentNullException.ThrowIfNull(condition);
+        ArgumentNullException.ThrowIfNull(describe);
+        TimeSpan step = interval ?? TimeSpan.FromMilliseconds(5);
+        while (!condition())
+        {
+            if (start.Elapsed >= timeout)
+            {
+                throw new TimeoutException($"after {timeout.TotalSeconds:0.#} s: {describe()}");
+            }
+
+            Thread.Sleep(step);
+        }
+
+        return start.Elapsed;
+    }
 }
