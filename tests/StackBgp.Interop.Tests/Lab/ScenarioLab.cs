@@ -210,7 +210,7 @@ public sealed class ScenarioLab : IDisposable
 
     /// <summary>One HTTP request from the client to the VIP (a new TCP connection); the answering controller's name or "".</summary>
     public string Ask() =>
-        Client.Exec(TimeSpan.FromSeconds(5), "curl", "-s", "--max-time", "1", $"http://{Vip}:{VipPort}/").Stdout.Trim();
+        Client.Exec(TimeSpan.FromSeconds(10), "curl", "-s", "--max-time", "3", $"http://{Vip}:{VipPort}/").Stdout.Trim();
 
     /// <summary>Counts per answering controller over <paramref name="connections"/> requests ("" counts failures).</summary>
     public Dictionary<string, int> Spread(int connections)
