@@ -69,17 +69,38 @@ public sealed partial class RibActor
     private BgpRouteSnapshot SnapshotDestination(Destination d, bool includeRejected, PeerState? only = null)
     {
         var paths = ImmutableArray.CreateBuilder<BgpPathSnapshot>(d.Count);
-        // Best first, then newest first (FRR lists the best at the top after a selection).
-        if (d.Best >= 0 && (only is null || ReferenceEquals(d.Paths[d.Best].Peer, only))) paths.Add(SnapshotPath(d, d.Best));
+        // Newest first, FRR's list order ("best #N" counts in it).
         for (int i = d.Count - 1; i >= 0; i--)
         {
-            if (i == d.Best) continue;
             ref var p = ref d.Paths[i];
             if (only is not null && !ReferenceEquals(p.Peer, only)) continue;
             if (p.Attrs is null && !includeRejected) continue;
             paths.Add(SnapshotPath(d, i));
         }
+        if (_options.BestPath.DeterministicMed) MarkGroupWinners(paths);
         return new BgpRouteSnapshot(d.Prefix, paths.ToImmutable(), d.Reason);
+    }
+
+    /// <summary>FRR's "bestpath-from-AS": the best valid path of each neighbouring-AS group (deterministic-med).</summary>
+    private void MarkGroupWinners(ImmutableArray<BgpPathSnapshot>.Builder paths)
+    {
+        for (int i = 0; i < paths.Count; i++)
+        {
+            var p = paths[i];
+            if (!p.Valid) continue;
+            var v = View(p);
+            bool winner = true;
+            for (int j = 0; j < paths.Count && winner; j++)
+            {
+                if (j == i || !paths[j].Valid || paths[j].Attributes.AsPath.FirstAs != p.Attributes.AsPath.FirstAs) continue;
+                var c = PathComparer.Compare(v, View(paths[j]), _options.BestPath);
+                if (c.Result > 0 || (c.Result == 0 && j < i)) winner = false;
+            }
+            if (winner) paths[i] = p with { BestFromAs = true };
+        }
+
+        static PathView View(BgpPathSnapshot s) => new(s.Attributes, s.Weight, s.Kind, s.PeerAs, s.PeerRouterId,
+            s.PeerAddress is null ? 0 : AddressKeys.Of(s.PeerAddress), s.IgpMetric, s.Best, s.Stale);
     }
 
     private BgpPathSnapshot SnapshotPath(Destination d, int i, bool preferPre = false)

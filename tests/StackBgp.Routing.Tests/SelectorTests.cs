@@ -21,7 +21,7 @@ public class SelectorTests
     public void Without_deterministic_med_the_order_decides()
     {
         // MED is not transitive: A beats c2 (MED), B beats A (router id), c2 beats B (router id).
-        var o = BestPathOptions.Default with { CompareRouterId = true };
+        var o = BestPathOptions.Default with { CompareRouterId = true, DeterministicMed = false };
         var c2 = E(65001, 20, "192.0.2.0");
         PathView[] order1 = [c2, B, A], order2 = [B, A, c2], order3 = [A, c2, B];
         Assert.Equal(A, order1[Run(order1, o).Best]);
@@ -44,7 +44,7 @@ public class SelectorTests
             Assert.Equal(B, order[s.Best]);
         }
         // Without deterministic-med, order [B, A, c2] picks c2, which deterministic-med never picks.
-        var nd = Run([B, A, c2], BestPathOptions.Default with { CompareRouterId = true });
+        var nd = Run([B, A, c2], BestPathOptions.Default with { CompareRouterId = true, DeterministicMed = false });
         Assert.Equal(2, nd.Best);
     }
 

@@ -18,8 +18,8 @@ public sealed record BestPathOptions
     /// <summary><c>bgp always-compare-med</c>: compare MED whatever the neighbouring AS.</summary>
     public bool AlwaysCompareMed { get; init; }
 
-    /// <summary><c>bgp deterministic-med</c>: pick the best per neighbouring AS first, then compare the group winners.</summary>
-    public bool DeterministicMed { get; init; }
+    /// <summary><c>bgp deterministic-med</c>: pick the best per neighbouring AS first, then compare the group winners. On by default, as in FRR.</summary>
+    public bool DeterministicMed { get; init; } = true;
 
     /// <summary><c>bgp bestpath med missing-as-worst</c>: a missing MED counts as 4294967295 instead of 0.</summary>
     public bool MedMissingAsWorst { get; init; }

@@ -43,7 +43,13 @@ public static class BestPathSelector
                     if (paths[j].NeighborAs != asn) continue;
                     if (j < i) { groupBest = -2; break; } // group already handled at its first member
                     if (groupBest < 0) groupBest = j;
-                    else if (!PathComparer.Compare(paths[groupBest], paths[j], options).FirstWins) groupBest = j;
+                    else
+                    {
+                        // FRR keeps the reason of the last comparison made, group comparisons included.
+                        var gc = PathComparer.Compare(paths[groupBest], paths[j], options);
+                        reason = gc.Reason;
+                        if (!gc.FirstWins) groupBest = j;
+                    }
                 }
                 if (groupBest >= 0) winner[groupBest] = true;
             }

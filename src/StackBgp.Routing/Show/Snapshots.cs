@@ -18,6 +18,8 @@ public sealed record BgpPathSnapshot
     public bool Valid { get; init; } = true;
     public bool Best { get; init; }
     public bool Multipath { get; init; }
+    /// <summary>Best of its neighbouring-AS group (FRR's "bestpath-from-AS", with deterministic-med).</summary>
+    public bool BestFromAs { get; init; }
     public bool Stale { get; init; }
     public bool Aggregate { get; init; }
     /// <summary>Why an Adj-RIB-In path is not used (received-routes): "policy", "rfc8212", "as-loop", "originator-id", "cluster-list".</summary>
