@@ -18,7 +18,11 @@ public sealed partial class BfdEngine
     private readonly BfdReceiveSocket?[] _receivers = new BfdReceiveSocket?[4];
     private readonly byte[] _txBuffer = new byte[BfdCodec.MaxLength + 16];
     private readonly long[] _trace;
+    private readonly long[] _traceLateness;
     private long _traceCount;
+    private readonly long[] _rxTrace;
+    private long _rxTraceCount;
+    private long _allocatedMark;
     private int _epfd = -1;
     private int _timerFd = -1;
     private long _armedDeadlineUs = long.MinValue;
@@ -30,8 +34,23 @@ public sealed partial class BfdEngine
     private long _sendErrors;
     private long _loopIterations;
 
-    /// <summary>Transmit timestamps (CLOCK_MONOTONIC µs) recorded when <see cref="BfdEngineOptions.TransmitTraceCapacity"/> &gt; 0.</summary>
-    internal ReadOnlySpan<long> TransmitTrace => _trace.AsSpan(0, (int)Math.Min(Volatile.Read(ref _traceCount), _trace.Length));
+    /// <summary>Number of periodic transmissions traced so far (<see cref="BfdEngineOptions.TransmitTraceCapacity"/> &gt; 0).</summary>
+    internal int TransmitTraceCount() => TraceLength;
+
+    /// <summary>
+    /// Inter-transmission intervals and lateness against the scheduled time (both µs) of the
+    /// periodic transmissions traced from index <paramref name="start"/> on. Measurement only.
+    /// </summary>
+    internal (long[] Intervals, long[] Lateness) TraceSlice(int start)
+    {
+        int end = TraceLength;
+        if (end - start < 2) return ([], []);
+        var intervals = new long[end - start - 1];
+        for (int i = 0; i < intervals.Length; i++) intervals[i] = _trace[start + i + 1] - _trace[start + i];
+        return (intervals, _traceLateness[(start + 1)..end]);
+    }
+
+    private int TraceLength => (int)Math.Min(Volatile.Read(ref _traceCount), _trace.Length);
 
     private unsafe void Run()
     {
@@ -41,6 +60,14 @@ public sealed partial class BfdEngine
             if (_options.NetworkNamespace is { } ns) EnterNetworkNamespace(ns);
             // Wake within a microsecond of the deadline instead of the default 50 µs slack.
             Prctl(PR_SET_TIMERSLACK, 1000, 0, 0, 0);
+            if (_options.RealtimePriority is { } priority)
+            {
+                int param = priority;
+                if (SchedSetscheduler(0, SCHED_FIFO, &param) != 0)
+                {
+                    _logger.LogWarning("BFD engine: SCHED_FIFO {Priority} refused (errno {Errno}); running with normal priority", priority, Marshal.GetLastPInvokeError());
+                }
+            }
             _epfd = Check(EpollCreate1(EPOLL_CLOEXEC), "epoll_create1");
             _timerFd = Check(TimerfdCreate(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC), "timerfd_create");
             int wake = Check(Eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd");
@@ -48,6 +75,7 @@ public sealed partial class BfdEngine
             Register(wake);
             Volatile.Write(ref _wakeFd, wake);
             events = (byte*)NativeMemory.AllocZeroed((nuint)(EpollEventSize * MaxEvents));
+            CreateRing();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException)
         {
@@ -72,6 +100,7 @@ public sealed partial class BfdEngine
         while (!_stopping)
         {
             _loopIterations++;
+            ReapCompletions();
             DrainCommands();
             long now = MonotonicMicroseconds();
             long next = RunTimers(now);
@@ -98,18 +127,39 @@ public sealed partial class BfdEngine
     /// <summary>Runs every due session timer and returns the earliest next deadline.</summary>
     private long RunTimers(long now)
     {
-        long next = BfdSession.Never;
         var sessions = _sessions;
+        // After a stall (GC, CPU starvation) packets may be waiting in the sockets: read them
+        // before declaring a detection timeout (§6.8.4 counts packets received, not read).
+        for (int i = 0; i < sessions.Count; i++)
+        {
+            if (sessions[i].Session.DetectionDeadlineUs <= now)
+            {
+                DrainAllReceivers();
+                now = MonotonicMicroseconds();
+                break;
+            }
+        }
+        long next = BfdSession.Never;
         for (int i = 0; i < sessions.Count; i++)
         {
             var entry = sessions[i];
+            if (_ring is not null && entry.Session.PeriodicContentStable) ScheduleAhead(entry, now);
             if (entry.Session.NextDeadlineUs <= now)
             {
                 Handle(entry, entry.Session.Tick(now), now);
+                if (_ring is not null && entry.Session.PeriodicContentStable) ScheduleAhead(entry, now);
             }
-            next = Math.Min(next, entry.Session.NextDeadlineUs);
+            next = Math.Min(next, WakeTime(entry));
         }
         return next;
+    }
+
+    private void DrainAllReceivers()
+    {
+        foreach (var receiver in _receivers)
+        {
+            if (receiver is not null) DrainReceiver(receiver);
+        }
     }
 
     private unsafe void Arm(long deadlineUs)
@@ -177,6 +227,25 @@ public sealed partial class BfdEngine
             return;
         }
         Handle(entry, entry.Session.Receive(data[..data[3]], in packet, in auth, now), now);
+        if (_rxTrace.Length > 0 && !packet.Final && info.KernelTimeNs != 0)
+        {
+            long index = _rxTraceCount;
+            if (index < _rxTrace.Length) _rxTrace[index] = info.KernelTimeNs / 1000;
+            Volatile.Write(ref _rxTraceCount, index + 1);
+        }
+    }
+
+    /// <summary>Number of received periodic packets traced (kernel arrival times).</summary>
+    internal int ReceiveTraceCount() => (int)Math.Min(Volatile.Read(ref _rxTraceCount), _rxTrace.Length);
+
+    /// <summary>Inter-arrival intervals (µs, kernel timestamps) of received periodic packets from index <paramref name="start"/> on.</summary>
+    internal long[] ReceiveIntervals(int start)
+    {
+        int end = ReceiveTraceCount();
+        if (end - start < 2) return [];
+        var intervals = new long[end - start - 1];
+        for (int i = 0; i < intervals.Length; i++) intervals[i] = _rxTrace[start + i + 1] - _rxTrace[start + i];
+        return intervals;
     }
 
     /// <summary>RFC 5881 §3 / RFC 5883 §3: with Your Discriminator zero, select by addresses (and interface).</summary>
@@ -196,6 +265,7 @@ public sealed partial class BfdEngine
         {
             Publish(entry.Key, entry.Session.LastChange, entry.Session.RemoteDiagnostic);
         }
+        if (output != BfdSessionOutput.None) RewriteQueued(entry);
         if ((output & BfdSessionOutput.SendFinal) != 0) Send(entry, final: true, now);
         else if ((output & BfdSessionOutput.Send) != 0) Send(entry, final: false, now);
     }
@@ -204,12 +274,19 @@ public sealed partial class BfdEngine
     {
         int length = entry.Session.BuildPacket(_txBuffer, final);
         if (entry.Transmit.Send(_txBuffer.AsSpan(0, length)) != 0) _sendErrors++;
-        if (_trace.Length > 0 && !final)
+        if (!final) TraceTransmit(now, now - entry.Session.LastScheduledTransmitUs);
+    }
+
+    private void TraceTransmit(long at, long lateness)
+    {
+        if (_trace.Length == 0) return;
+        long index = _traceCount;
+        if (index < _trace.Length)
         {
-            long index = _traceCount;
-            if (index < _trace.Length) _trace[index] = now;
-            Volatile.Write(ref _traceCount, index + 1);
+            _trace[index] = at;
+            _traceLateness[index] = lateness;
         }
+        Volatile.Write(ref _traceCount, index + 1);
     }
 
     private unsafe void Register(int fd)
@@ -232,7 +309,12 @@ public sealed partial class BfdEngine
         foreach (var entry in _sessions)
         {
             if (_options.SendAdminDownOnStop) SendAdminDown(entry, now);
+        }
+        DisposeRing();
+        foreach (var entry in _sessions)
+        {
             entry.Transmit.Dispose();
+            entry.Slots?.Dispose();
         }
         _sessions.Clear();
         foreach (var receiver in _receivers) receiver?.Dispose();

@@ -8,8 +8,10 @@ namespace StackBgp.Bfd;
 /// <summary>Session table and commands, executed on the engine thread.</summary>
 public sealed partial class BfdEngine
 {
-    private sealed class SessionEntry(BfdSession session, BfdTransmitSocket transmit, BfdPeerKey peerKey, int ifIndex)
+    private sealed class SessionEntry(int id, BfdSession session, BfdTransmitSocket transmit, BfdPeerKey peerKey, int ifIndex)
     {
+        public int Id { get; } = id;
+        public TransmitSlots? Slots { get; init; }
         public BfdSession Session { get; } = session;
         public BfdTransmitSocket Transmit { get; } = transmit;
         public BfdPeerKey PeerKey { get; } = peerKey;
@@ -34,6 +36,7 @@ public sealed partial class BfdEngine
                     _ => null,
                 };
                 command.Done.TrySetResult(result);
+                _allocatedMark = GC.GetAllocatedBytesForCurrentThread();
             }
             catch (Exception e) when (e is ArgumentException or IOException or SocketException or InvalidOperationException)
             {
@@ -65,7 +68,11 @@ public sealed partial class BfdEngine
             transmit.Dispose();
             throw new ArgumentException($"BFD session {key} overlaps an existing session for the same peer and interface");
         }
-        var entry = new SessionEntry(session, transmit, peerKey, ifIndex);
+        var entry = new SessionEntry(++_nextEntryId, session, transmit, peerKey, ifIndex)
+        {
+            Slots = _ring is null ? null : new TransmitSlots(SlotsPerSession),
+        };
+        _byId.Add(entry.Id, entry);
         _sessions.Add(entry);
         _byKey.Add(key, entry);
         _byDiscriminator.Add(session.LocalDiscriminator, entry);
@@ -81,7 +88,7 @@ public sealed partial class BfdEngine
         _sessions.Remove(entry);
         _byDiscriminator.Remove(entry.Session.LocalDiscriminator);
         _byPeer.Remove(entry.PeerKey);
-        entry.Transmit.Dispose();
+        Retire(entry);
         return true;
     }
 
@@ -104,6 +111,7 @@ public sealed partial class BfdEngine
                 Publish(entry.Key, entry.Session.LastChange, entry.Session.RemoteDiagnostic);
             }
         }
+        RewriteQueued(entry);
         Send(entry, final: false, now);
     }
 
@@ -111,7 +119,7 @@ public sealed partial class BfdEngine
     {
         int index = (v6 ? 1 : 0) + (multihop ? 2 : 0);
         if (_receivers[index] is not null) return;
-        var receiver = new BfdReceiveSocket(v6, multihop);
+        var receiver = new BfdReceiveSocket(v6, multihop, timestamps: _trace.Length > 0);
         try
         {
             Register(receiver.Fd);
@@ -135,6 +143,7 @@ public sealed partial class BfdEngine
 
     private BfdSnapshot SnapshotOnThread()
     {
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - _allocatedMark;
         long now = MonotonicMicroseconds();
         var peers = new List<BfdPeerStatus>(_sessions.Count);
         foreach (var entry in _sessions) peers.Add(entry.Session.ToStatus(now));
@@ -146,6 +155,8 @@ public sealed partial class BfdEngine
             DroppedNoSession = _droppedNoSession,
             SendErrors = _sendErrors,
             LoopIterations = _loopIterations,
+            KernelTimedTransmit = _ring is not null,
+            EngineAllocatedBytes = allocated,
         };
         return new BfdSnapshot(peers, stats);
     }

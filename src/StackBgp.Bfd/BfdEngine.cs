@@ -43,6 +43,8 @@ public sealed partial class BfdEngine : IDisposable
         _random = _options.RandomSeed is { } seed ? new Random(seed) : new Random();
         _jitter = _options.DisableJitter ? static () => 1.0 : _random.NextDouble;
         _trace = _options.TransmitTraceCapacity > 0 ? new long[_options.TransmitTraceCapacity] : [];
+        _traceLateness = new long[_trace.Length];
+        _rxTrace = new long[_trace.Length];
         _thread = new Thread(Run) { IsBackground = true, Name = "bfd-engine", Priority = ThreadPriority.Highest };
     }
 

@@ -117,9 +117,15 @@ internal sealed partial class BfdSession
             output |= BfdSessionOutput.Send;
             NextTransmitUs = nowUs + Jittered(interval);
         }
-        else if (NextTransmitUs > nowUs + interval)
+        else if (interval < _scheduledIntervalUs && NextTransmitUs > nowUs + interval)
         {
+            // The negotiated interval got shorter than the wait left: do not keep the peer waiting.
             NextTransmitUs = nowUs + Jittered(interval);
         }
+        else
+        {
+            return;
+        }
+        _scheduledIntervalUs = interval;
     }
 }

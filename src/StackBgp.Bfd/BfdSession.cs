@@ -41,6 +41,8 @@ internal sealed partial class BfdSession
     private uint _useTx;
     private uint _useRx;
     private bool _heardFromRemote;
+    // The interval the current transmit schedule was computed with.
+    private uint _scheduledIntervalUs;
 
     public BfdSession(BfdPeerConfig config, uint localDiscriminator, long nowUs, Func<double> random)
     {
@@ -116,15 +118,35 @@ internal sealed partial class BfdSession
     private bool CanTransmit => RemoteMinRxUs != 0 && (!Config.Passive || _heardFromRemote);
 
     /// <summary>Builds the packet to send into <paramref name="buffer"/> (at least <see cref="BfdCodec.MaxLength"/>) and counts it.</summary>
-    public int BuildPacket(Span<byte> buffer, bool final)
+    public int BuildPacket(Span<byte> buffer, bool final, bool count = true)
     {
         var flags = final ? BfdFlags.Final : PollActive ? BfdFlags.Poll : BfdFlags.None;
         var packet = new BfdControlPacket(State, LocalDiagnostic, flags, Config.DetectMultiplier,
             LocalDiscriminator, RemoteDiscriminator, _advTx, _advRx, 0);
         int length = BfdCodec.Encode(packet, buffer);
         if (_auth is not null) length = _auth.Append(buffer);
-        PacketsOut++;
+        if (count) PacketsOut++;
         return length;
+    }
+
+    /// <summary>
+    /// True when every periodic packet would be identical (Up, no Poll Sequence, no
+    /// authentication sequence number), so packets can be handed to the kernel ahead of time.
+    /// </summary>
+    public bool PeriodicContentStable => State == BfdState.Up && !PollActive && _auth is null && CanTransmit;
+
+    /// <summary>
+    /// Takes the next periodic transmission for kernel-timed sending: returns its scheduled time
+    /// and advances the schedule by one jittered interval (§6.8.7), counting the packet.
+    /// </summary>
+    public long TakePeriodicTransmit()
+    {
+        long at = NextTransmitUs;
+        LastScheduledTransmitUs = at;
+        _scheduledIntervalUs = TransmitIntervalUs;
+        NextTransmitUs = at + Jittered(_scheduledIntervalUs);
+        PacketsOut++;
+        return at;
     }
 
     /// <summary>Timer step: detection expiry (§6.8.4) and periodic transmission (§6.8.7).</summary>
@@ -149,7 +171,8 @@ internal sealed partial class BfdSession
             if (CanTransmit)
             {
                 output |= BfdSessionOutput.Send;
-                NextTransmitUs = nowUs + Jittered(TransmitIntervalUs);
+                _scheduledIntervalUs = TransmitIntervalUs;
+                NextTransmitUs = nowUs + Jittered(_scheduledIntervalUs);
             }
             else
             {

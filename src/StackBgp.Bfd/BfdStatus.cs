@@ -64,6 +64,10 @@ public sealed record BfdEngineStatistics
     public long DroppedNoSession { get; init; }
     public long SendErrors { get; init; }
     public long LoopIterations { get; init; }
+    /// <summary>True when periodic packets are handed to the kernel ahead of time (io_uring).</summary>
+    public bool KernelTimedTransmit { get; init; }
+    /// <summary>Bytes the engine thread allocated since the previous command finished (0 in steady state).</summary>
+    public long EngineAllocatedBytes { get; init; }
 }
 
 /// <summary>A consistent view taken on the engine thread.</summary>
@@ -86,6 +90,28 @@ public sealed record BfdEngineOptions
     public bool DisableJitter { get; init; }
     /// <summary>Seed of the engine's random source (discriminators, jitter, source ports); null = random.</summary>
     public int? RandomSeed { get; init; }
-    /// <summary>Capacity of the transmit-time trace ring (measurement), 0 = off.</summary>
+    /// <summary>
+    /// Capacity of the measurement traces (transmit times, and kernel arrival timestamps of
+    /// received periodic packets), 0 = off.
+    /// </summary>
     public int TransmitTraceCapacity { get; init; }
+    /// <summary>
+    /// Hand periodic packets of Up sessions to the kernel ahead of time (io_uring timed sends), so
+    /// they leave on time even while the runtime suspends threads for a garbage collection.
+    /// Falls back to sending from the engine thread when io_uring is unavailable.
+    /// </summary>
+    public bool KernelTimedTransmit { get; init; } = true;
+    /// <summary>
+    /// How far ahead periodic packets are queued in the kernel (default 300 ms, at least one
+    /// interval): a stall of the process up to this long (GC, CPU starvation) does not delay
+    /// packets, and a process that hangs keeps its peers' sessions up at most this much longer.
+    /// A process that exits or is killed closes the ring, which cancels what was queued.
+    /// </summary>
+    public TimeSpan TransmitAheadTime { get; init; } = TimeSpan.FromMilliseconds(300);
+    /// <summary>
+    /// SCHED_FIFO priority (1–99) for the engine thread, null = normal scheduling. The thread
+    /// sleeps almost all the time, so a real-time priority only makes it run first when a packet
+    /// is due (needs CAP_SYS_NICE; failure is logged and ignored).
+    /// </summary>
+    public int? RealtimePriority { get; init; }
 }

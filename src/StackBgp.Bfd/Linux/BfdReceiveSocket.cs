@@ -14,6 +14,8 @@ internal struct BfdDatagramInfo
     public BfdAddress Source;
     public BfdAddress Destination;
     public bool Truncated;
+    /// <summary>Kernel arrival time (CLOCK_REALTIME ns) when timestamps are on, else 0.</summary>
+    public long KernelTimeNs;
 }
 
 /// <summary>
@@ -35,7 +37,7 @@ internal sealed unsafe class BfdReceiveSocket : IDisposable
     private readonly Msghdr* _msg;
     private readonly Iovec* _iov;
 
-    public BfdReceiveSocket(bool ipv6, bool multihop)
+    public BfdReceiveSocket(bool ipv6, bool multihop, bool timestamps = false)
     {
         IsV6 = ipv6;
         Multihop = multihop;
@@ -43,6 +45,7 @@ internal sealed unsafe class BfdReceiveSocket : IDisposable
         try
         {
             SetInt(SOL_SOCKET, SO_REUSEADDR, 1);
+            if (timestamps) SetInt(SOL_SOCKET, SO_TIMESTAMPNS, 1);
             if (ipv6)
             {
                 SetInt(IPPROTO_IPV6, IPV6_V6ONLY, 1);
@@ -119,6 +122,7 @@ internal sealed unsafe class BfdReceiveSocket : IDisposable
             if (cmsg->Length < header || offset + cmsg->Length > total) break;
             byte* payload = (byte*)cmsg + ((header + align - 1) & ~(align - 1));
             if (cmsg->Level == IPPROTO_IP && cmsg->Type == IP_TTL) info.Ttl = *(int*)payload;
+            else if (cmsg->Level == SOL_SOCKET && cmsg->Type == SO_TIMESTAMPNS) info.KernelTimeNs = ((Timespec*)payload)->Seconds * 1_000_000_000 + ((Timespec*)payload)->Nanoseconds;
             else if (cmsg->Level == IPPROTO_IPV6 && cmsg->Type == IPV6_HOPLIMIT) info.Ttl = *(int*)payload;
             else if (cmsg->Level == IPPROTO_IP && cmsg->Type == IP_PKTINFO)
             {

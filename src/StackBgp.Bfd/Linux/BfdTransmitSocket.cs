@@ -53,9 +53,14 @@ internal sealed unsafe class BfdTransmitSocket : IDisposable
         _destinationLength = (uint)socketAddress.Size;
         _destination = (byte*)NativeMemory.AllocZeroed(32);
         socketAddress.Buffer.Span[..socketAddress.Size].CopyTo(new Span<byte>(_destination, 32));
+        // Connected, so io_uring SEND needs no address; sendto with the address still works.
+        _socket.Connect(endpoint);
     }
 
     public int SourcePort { get; }
+
+    /// <summary>The socket descriptor (connected to the peer, for kernel-timed sends).</summary>
+    public int Fd => _fd;
 
     /// <summary>Sends one packet; returns 0 or the errno of a failed send (never throws).</summary>
     public int Send(ReadOnlySpan<byte> packet)

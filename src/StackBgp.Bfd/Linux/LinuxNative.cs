@@ -31,6 +31,8 @@ internal static unsafe partial class LinuxNative
     public const int SOL_SOCKET = 1;
     public const int SO_REUSEADDR = 2;
     public const int SO_BINDTODEVICE = 25;
+    /// <summary>SO_TIMESTAMPNS_OLD; the control message type SCM_TIMESTAMPNS has the same value.</summary>
+    public const int SO_TIMESTAMPNS = 35;
     public const int IPPROTO_IP = 0;
     public const int IP_TTL = 2;
     public const int IP_PKTINFO = 8;
@@ -132,6 +134,11 @@ internal static unsafe partial class LinuxNative
 
     [LibraryImport(Libc, EntryPoint = "prctl", SetLastError = true)]
     public static partial int Prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
+    public const int SCHED_FIFO = 1;
+
+    [LibraryImport(Libc, EntryPoint = "sched_setscheduler", SetLastError = true)]
+    public static partial int SchedSetscheduler(int pid, int policy, int* param);
 
     [LibraryImport(Libc, EntryPoint = "if_nametoindex", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial uint IfNameToIndex(string name);

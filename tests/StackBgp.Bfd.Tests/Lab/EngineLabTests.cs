@@ -22,9 +22,9 @@ public sealed class EngineLabTests : IDisposable
         _lab.Dispose();
     }
 
-    private BfdEngine StartEngine(string ns, bool adminDownOnStop = true)
+    private BfdEngine StartEngine(string ns, bool adminDownOnStop = true, bool kernelTimed = true)
     {
-        var engine = new BfdEngine(new BfdEngineOptions { NetworkNamespace = ns, SendAdminDownOnStop = adminDownOnStop });
+        var engine = new BfdEngine(new BfdEngineOptions { NetworkNamespace = ns, SendAdminDownOnStop = adminDownOnStop, KernelTimedTransmit = kernelTimed });
         _engines.Add(engine);
         engine.Start();
         return engine;
@@ -63,11 +63,13 @@ public sealed class EngineLabTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Engines_come_up_single_hop_ipv4_and_ipv6_and_multihop()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Engines_come_up_single_hop_ipv4_and_ipv6_and_multihop(bool kernelTimed)
     {
-        var a = StartEngine(_lab.A);
-        var b = StartEngine(_lab.B);
+        var a = StartEngine(_lab.A, kernelTimed: kernelTimed);
+        var b = StartEngine(_lab.B, kernelTimed: kernelTimed);
         BfdPeerConfig[] onA = [Peer("10.77.0.2", 50, iface: "va"), Peer("fd77::2", 50), Peer("10.78.0.2", 50, local: "10.78.0.1", multihop: true)];
         BfdPeerConfig[] onB = [Peer("10.77.0.1", 50, iface: "vb"), Peer("fd77::1", 50), Peer("10.78.0.1", 50, local: "10.78.0.2", multihop: true)];
         foreach (var p in onA) await a.AddSession(p);
@@ -83,6 +85,7 @@ public sealed class EngineLabTests : IDisposable
             Assert.InRange(sa.SourcePort, 49152, 65535);
         }
         var stats = (await a.GetSnapshotAsync()).Statistics;
+        Assert.Equal(kernelTimed, stats.KernelTimedTransmit);
         Assert.Equal(0, stats.DroppedTtl);
         Assert.Equal(0, stats.DroppedInvalid);
     }
@@ -118,11 +121,13 @@ public sealed class EngineLabTests : IDisposable
         Assert.Equal(1, status.SessionDowns);
     }
 
-    [Fact]
-    public async Task Parameter_change_while_up_polls_without_flap()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Parameter_change_while_up_polls_without_flap(bool kernelTimed)
     {
-        var a = StartEngine(_lab.A);
-        var b = StartEngine(_lab.B);
+        var a = StartEngine(_lab.A, kernelTimed: kernelTimed);
+        var b = StartEngine(_lab.B, kernelTimed: kernelTimed);
         using var eventsA = a.Subscribe();
         using var eventsB = b.Subscribe();
         var toB = Peer("10.77.0.2", 50, iface: "va");
@@ -170,6 +175,28 @@ public sealed class EngineLabTests : IDisposable
         await WaitFor(a, single.Key, p => p.State == BfdState.Init, "single-hop Init after TTL 255");
         await WaitFor(a, multi.Key, p => p.State == BfdState.Init, "multihop Init at minimum TTL");
         Assert.Equal(2, (await a.GetSnapshotAsync()).Statistics.DroppedTtl);
+    }
+
+    [Fact]
+    public async Task Steady_state_send_and_receive_allocate_nothing_on_the_engine_thread()
+    {
+        var a = StartEngine(_lab.A);
+        var b = StartEngine(_lab.B);
+        var toB = Peer("10.77.0.2", 20, iface: "va");
+        await a.AddSession(toB);
+        await b.AddSession(Peer("10.77.0.1", 20, iface: "vb"));
+        var start = await WaitFor(a, toB.Key, p => p.State == BfdState.Up && !p.PollInProgress && p.TransmitInterval == TimeSpan.FromMilliseconds(20), "Up at 20 ms");
+        await a.GetSnapshotAsync(); // first mark after settling
+        var allocations = new List<long>();
+        await Eventually.Poll(async () =>
+            {
+                var s = await a.GetSnapshotAsync();
+                allocations.Add(s.Statistics.EngineAllocatedBytes);
+                return s.Peers.Single();
+            },
+            p => p.PacketsOut >= start.PacketsOut + 50 && p.PacketsIn >= start.PacketsIn + 50,
+            Deadline, "50 more packets each way");
+        Assert.All(allocations, bytes => Assert.Equal(0, bytes));
     }
 
     private void SendFromB(string source, string destination, int port, int ttl, BfdControlPacket packet)
