@@ -89,10 +89,24 @@ public sealed class NetNs : IDisposable
 
             KillAllInside(name);
             Shell.Run("ip", "netns", "del", name);
-            string dir = Path.Combine(Path.GetTempPath(), "stackbgp-lab", name);
-            if (Directory.Exists(dir))
+        }
+
+        // FRR path spaces and work directories of dead runs (also those kept with STACKBGP_LAB_KEEP=1)
+        foreach (string root in new[] { Path.Combine(Path.GetTempPath(), "stackbgp-lab"), "/etc/frr", "/var/run/frr" })
+        {
+            if (!Directory.Exists(root))
             {
-                Directory.Delete(dir, recursive: true);
+                continue;
+            }
+
+            foreach (string dir in Directory.GetDirectories(root, prefix + "-*"))
+            {
+                string[] parts = Path.GetFileName(dir).Split('-');
+                if (parts.Length == 3 && int.TryParse(parts[1], CultureInfo.InvariantCulture, out int owner)
+                    && owner != Environment.ProcessId && !Shell.IsAlive(owner))
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
             }
         }
     }
