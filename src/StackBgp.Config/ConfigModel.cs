@@ -71,6 +71,10 @@ public sealed record BgpInstance
     public int? GracefulRestartTime { get; init; }
     public int? GracefulRestartStalepathTime { get; init; }
     public bool GracefulRestartPreserveFwState { get; init; }
+    /// <summary>RFC 8538: NOTIFICATION messages keep graceful-restart state (FRR: <c>bgp graceful-restart notification</c>).</summary>
+    public bool GracefulRestartNotification { get; init; } = true;
+    /// <summary>RFC 8538 §3: Cease/Administrative Reset sent as a Hard Reset (<c>bgp hard-administrative-reset</c>).</summary>
+    public bool HardAdministrativeReset { get; init; } = true;
     public int? LongLivedStaleTime { get; init; }
     public EquatableArray<ListenRange> ListenRanges { get; init; } = EquatableArray<ListenRange>.Empty;
     public int? ListenLimit { get; init; }

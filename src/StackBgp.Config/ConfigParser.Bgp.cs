@@ -135,6 +135,9 @@ internal sealed partial class ConfigParserState
             case "graceful-restart":
                 GracefulRestartGlobal(c, neg);
                 return;
+            case "hard-administrative-reset" when c.Length == 2:
+                _bgp = b with { HardAdministrativeReset = !neg };
+                return;
             case "graceful-restart-disable" when c.Length == 2:
                 _bgp = b with { GracefulRestartDisable = !neg };
                 return;
@@ -184,6 +187,9 @@ internal sealed partial class ConfigParserState
                 return;
             case "stalepath-time" when c.Length == 4 && !neg:
                 if (Int(c[3], 1, 4095, "stalepath-time", out int sp)) _bgp = b with { GracefulRestartStalepathTime = sp };
+                return;
+            case "notification" when c.Length == 3:
+                _bgp = b with { GracefulRestartNotification = !neg };
                 return;
             case "preserve-fw-state" when c.Length == 3:
                 _bgp = b with { GracefulRestartPreserveFwState = !neg };

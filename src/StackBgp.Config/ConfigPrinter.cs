@@ -98,6 +98,8 @@ public static class ConfigPrinter
         if (b.GracefulRestartTime is int rt) w.Line(1, Inv($"bgp graceful-restart restart-time {rt}"));
         if (b.GracefulRestartStalepathTime is int sp) w.Line(1, Inv($"bgp graceful-restart stalepath-time {sp}"));
         if (b.GracefulRestartPreserveFwState) w.Line(1, "bgp graceful-restart preserve-fw-state");
+        if (!b.GracefulRestartNotification) w.Line(1, "no bgp graceful-restart notification");
+        if (!b.HardAdministrativeReset) w.Line(1, "no bgp hard-administrative-reset");
         if (b.LongLivedStaleTime is int ll) w.Line(1, Inv($"bgp long-lived-graceful-restart stale-time {ll}"));
         if (b.CoalesceTime is int ct) w.Line(1, Inv($"coalesce-time {ct}"));
         if (b.Timers is { } t) w.Line(1, Inv($"timers bgp {t.KeepAlive} {t.Hold}"));
