@@ -193,5 +193,6 @@ public class GoldenMessageTests
     {
         Assert.False(MessageCodec.TryDecodeMessage(Hex.Message(BgpMessageType.RouteRefresh, "0001 01 01 00"), default, out _, out var e));
         Assert.Equal((BgpErrorCode.RouteRefreshMessage, (byte)RouteRefreshSubcode.InvalidMessageLength), (e!.Value.Code, e.Value.Subcode));
+        Assert.Equal("ffffffffffffffffffffffffffffffff" + "0018" + "05" + "0001010100", Hex.Of(e.Value.Data.AsSpan()));
     }
 }

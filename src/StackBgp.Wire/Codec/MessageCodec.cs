@@ -50,7 +50,13 @@ public static class MessageCodec
                 if (body.Length < 4) return Fail(out error, BgpErrorCode.MessageHeader, (byte)MessageHeaderSubcode.BadMessageLength, "ROUTE-REFRESH shorter than 4 octets");
                 var sub = (RouteRefreshSubtype)body[2];
                 if (body.Length != 4 && sub is RouteRefreshSubtype.BeginningOfRouteRefresh or RouteRefreshSubtype.EndOfRouteRefresh)
-                    return Fail(out error, BgpErrorCode.RouteRefreshMessage, (byte)RouteRefreshSubcode.InvalidMessageLength, "BoRR/EoRR with a body longer than 4 octets", body);
+                {
+                    // RFC 7313 §5: the data is the complete ROUTE-REFRESH message, header included.
+                    var whole = new byte[BgpFraming.HeaderLength + body.Length];
+                    BgpFraming.WriteHeader(whole, whole.Length, BgpMessageType.RouteRefresh);
+                    body.CopyTo(whole.AsSpan(BgpFraming.HeaderLength));
+                    return Fail(out error, BgpErrorCode.RouteRefreshMessage, (byte)RouteRefreshSubcode.InvalidMessageLength, "BoRR/EoRR with a body longer than 4 octets", whole);
+                }
                 // Subtype 0 may be followed by ORF entries (RFC 5291), which we do not use; reserved
                 // subtypes are returned as they are and the session ignores them (RFC 7313 §5).
                 message = new RouteRefreshMessage(new AddressFamily((Afi)BinaryPrimitives.ReadUInt16BigEndian(body), (Safi)body[3]), sub);
