@@ -108,6 +108,12 @@ cmd_down() {
 cmd_up() {
   [ "$(id -u)" = 0 ] || lab_die "the lab needs root"
   "$HERE/install-deps.sh" || lab_die "could not install the lab's packages"
+  if [ "$CONTROLLER_DAEMON" = stackbgp ] || [ "$FABRIC_DAEMON" = stackbgp ]; then
+    if [ ! -x "$STACKBGPD" ] || [ "${BUILD:-1}" = 1 ]; then
+      lab_log "building stackbgpd and stackbgp (./build.sh; BUILD=0 skips when they exist)"
+      "$REPO/build.sh" >&2 || lab_die "build failed"
+    fi
+  fi
   cmd_down
   mkdir -p "$LAB_RUN/pids" "$LAB_RUN/logs" "$CONF"
   lab_log "building the lab: controllers=$CONTROLLER_DAEMON fabric=$FABRIC_DAEMON BFD ${BFD_MULT}x${BFD_MS}ms"

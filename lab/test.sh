@@ -6,6 +6,7 @@
 #   lab/test.sh                                  everything (run as root)
 #   TEST_PROJECTS="tests/StackBgp.Wire.Tests" lab/test.sh     only these projects (space-separated)
 #   TEST_FILTER="FullyQualifiedName~Harness" lab/test.sh       passed to dotnet test --filter
+#   BUILD_ARTIFACTS=1 with TEST_PROJECTS also runs ./build.sh (artifacts/bin/stackbgpd, stackbgp)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${CONFIG:-Release}
@@ -26,6 +27,10 @@ if [ -n "${TEST_PROJECTS:-}" ]; then
   for p in $projects; do dotnet build "$p" -c "$CONFIG" -nologo -v q >&2 || build_failed=1; done
 else
   dotnet build StackBgp.slnx -c "$CONFIG" -nologo -v q >&2 || build_failed=1
+fi
+# the interop tests run artifacts/bin/stackbgpd and stackbgp (StackBgpInstance)
+if [ "$build_failed" = 0 ] && [ -x ./build.sh ] && { [ -z "${TEST_PROJECTS:-}" ] || [ "${BUILD_ARTIFACTS:-0}" = 1 ]; }; then
+  ./build.sh >&2 || build_failed=1
 fi
 if [ "$build_failed" = 1 ]; then
   echo "build failed" >&2
