@@ -43,6 +43,9 @@ public sealed class FrrInteropTests : IDisposable
          peer fd77::1 interface vb
           profile lab
          !
+         peer fe80::77:1 interface vb
+          profile lab
+         !
          peer 10.78.0.1 multihop local-address 10.78.0.2
           profile lab
          !
@@ -58,10 +61,11 @@ public sealed class FrrInteropTests : IDisposable
             Make("10.77.0.2") with { Interface = "va" },
             Make("fd77::2") with { Interface = "va" },
             Make("10.78.0.2") with { Multihop = true, LocalAddress = IPAddress.Parse("10.78.0.1") },
+            Make("fe80::77:2") with { Interface = "va" },
         ];
     }
 
-    private static readonly (string Peer, bool Multihop)[] FrrSide = [("10.77.0.1", false), ("fd77::1", false), ("10.78.0.1", true)];
+    private static readonly (string Peer, bool Multihop)[] FrrSide = [("10.77.0.1", false), ("fd77::1", false), ("10.78.0.1", true), ("fe80::77:1", false)];
 
     private async Task<BfdPeerConfig[]> StartBoth(int ms, bool oursPassive = false, bool frrPassive = false, bool adminDownOnStop = true)
     {

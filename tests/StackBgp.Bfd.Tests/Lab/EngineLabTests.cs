@@ -70,8 +70,8 @@ public sealed class EngineLabTests : IDisposable
     {
         var a = StartEngine(_lab.A, kernelTimed: kernelTimed);
         var b = StartEngine(_lab.B, kernelTimed: kernelTimed);
-        BfdPeerConfig[] onA = [Peer("10.77.0.2", 50, iface: "va"), Peer("fd77::2", 50), Peer("10.78.0.2", 50, local: "10.78.0.1", multihop: true)];
-        BfdPeerConfig[] onB = [Peer("10.77.0.1", 50, iface: "vb"), Peer("fd77::1", 50), Peer("10.78.0.1", 50, local: "10.78.0.2", multihop: true)];
+        BfdPeerConfig[] onA = [Peer("10.77.0.2", 50, iface: "va"), Peer("fd77::2", 50), Peer("10.78.0.2", 50, local: "10.78.0.1", multihop: true), Peer("fe80::77:2", 50, iface: "va")];
+        BfdPeerConfig[] onB = [Peer("10.77.0.1", 50, iface: "vb"), Peer("fd77::1", 50), Peer("10.78.0.1", 50, local: "10.78.0.2", multihop: true), Peer("fe80::77:1", 50, iface: "vb")];
         foreach (var p in onA) await a.AddSession(p);
         foreach (var p in onB) await b.AddSession(p);
 

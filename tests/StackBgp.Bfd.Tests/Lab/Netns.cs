@@ -71,7 +71,7 @@ internal static partial class Netns
 
 /// <summary>
 /// Two namespaces joined by a veth pair: A = 10.77.0.1/24, fd77::1/64 on "va"; B = 10.77.0.2/24,
-/// fd77::2/64 on "vb"; loopbacks 10.78.0.1 (A) and 10.78.0.2 (B) routed over the link for multihop.
+/// fd77::2/64 on "vb"; link-local fe80::77:1 and fe80::77:2; loopbacks 10.78.0.1 (A) and 10.78.0.2 (B) routed over the link for multihop.
 /// Deleted on dispose.
 /// </summary>
 internal sealed class NetnsPair : IDisposable
@@ -94,6 +94,8 @@ internal sealed class NetnsPair : IDisposable
             Netns.Ip($"-n {B} addr add 10.77.0.2/24 dev vb");
             Netns.Ip($"-n {A} addr add fd77::1/64 dev va nodad");
             Netns.Ip($"-n {B} addr add fd77::2/64 dev vb nodad");
+            Netns.Ip($"-n {A} addr add fe80::77:1/64 dev va nodad");
+            Netns.Ip($"-n {B} addr add fe80::77:2/64 dev vb nodad");
             Netns.Ip($"-n {A} addr add 10.78.0.1/32 dev lo");
             Netns.Ip($"-n {B} addr add 10.78.0.2/32 dev lo");
             Netns.Ip($"-n {A} link set va up");
