@@ -174,13 +174,36 @@ public sealed class FibProgrammerTests : IDisposable
     [Fact]
     public async Task Routes_flushed_by_an_interface_going_down_come_back_when_it_is_up_again()
     {
+        // Otherwise IPv6 drops va's global address on down and the next hop stays unresolvable.
+        LabNamespace.Run("ip", $"netns exec {_ns.Name} sysctl -qw net.ipv6.conf.va.keep_addr_on_down=1");
         await using FibProgrammer fib = Create();
         await fib.StartAsync();
-        _ = await fib.ApplyAsync([RouteChange.Install(Route("10.70.0.0/24", "10.77.0.2"))]);
+        _ = await fib.ApplyAsync([
+            RouteChange.Install(Route("10.70.0.0/24", "10.77.0.2")),
+            RouteChange.Install(Route("2001:db8:70::/48", "2001:db8:77::2"))]);
 
         _ns.Exec("link set va down");
-        await Poll.UntilAsync(() => _ns.Routes("10.70.0.0/24").Count == 0, () => "the kernel flushed the route with its interface");
+        await Poll.UntilAsync(
+            () => _ns.Routes("10.70.0.0/24").Count == 0 && _ns.Routes6("2001:db8:70::/48").Count == 0,
+            () => "the kernel flushed both routes with their interface");
         _ns.Exec("link set va up");
-        await Poll.UntilAsync(() => _ns.Routes("10.70.0.0/24 proto bgp").Count == 1, () => "route reinstalled after link up");
+        await Poll.UntilAsync(
+            () => _ns.Routes("10.70.0.0/24 proto bgp").Count == 1 && _ns.Routes6("2001:db8:70::/48 proto bgp").Count == 1,
+            () => "routes reinstalled after link up; FIB says " + string.Join("; ", fib.GetRoutesAsync().GetAwaiter().GetResult().Select(e => e.Route + " " + e.State + " " + e.LastError))
+                + "; kernel v4: " + string.Join(", ", _ns.Routes().Select(r => r.ToString())) + "; v6: " + string.Join(", ", _ns.Routes6().Select(r => r.ToString())));
+        Assert.All(await fib.GetRoutesAsync(), e => Assert.Equal(FibEntryState.Installed, e.State));
+    }
+
+    [Fact]
+    public async Task A_refused_route_is_retried_and_installed_once_its_next_hop_resolves()
+    {
+        await using FibProgrammer fib = Create();
+        await fib.StartAsync();
+        FibApplyResult r = await fib.ApplyAsync([RouteChange.Install(Route("10.90.0.0/24", "10.66.0.2"))]);
+        Assert.Equal("ENETUNREACH", Assert.Single(r.Errors).ErrorName);
+
+        _ns.Exec("addr add 10.66.0.1/24 dev va");
+        await Poll.UntilAsync(() => _ns.Routes("10.90.0.0/24 proto bgp").Count == 1, () => "route installed by a retry");
+        Assert.Equal(FibEntryState.Installed, Assert.Single(await fib.GetRoutesAsync()).State);
     }
 }

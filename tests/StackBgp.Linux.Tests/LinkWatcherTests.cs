@@ -11,27 +11,34 @@ public sealed class LinkWatcherTests : IDisposable
 
     public void Dispose() => _ns.Dispose();
 
-    /// <summary>Reads events until one matches (deadline 10 s), returning everything read.</summary>
-    internal static async Task<T> NextAsync<T>(ChannelReader<InterfaceEvent> reader, Func<T, bool> match, string what, List<InterfaceEvent>? seen = null)
+    private readonly List<InterfaceEvent> _history = [];
+    private readonly HashSet<InterfaceEvent> _consumed = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The first not yet consumed event (read so far or arriving within 10 s) that
+    /// matches; events are kept, so waiting for one never loses another.</summary>
+    private async Task<T> NextAsync<T>(ChannelReader<InterfaceEvent> reader, Func<T, bool> match, string what)
         where T : InterfaceEvent
     {
-        seen ??= [];
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
-            while (true)
+            for (int i = 0; ; i++)
             {
-                InterfaceEvent e = await reader.ReadAsync(deadline.Token);
-                seen.Add(e);
-                if (e is T t && match(t))
+                if (i == _history.Count)
                 {
+                    _history.Add(await reader.ReadAsync(deadline.Token));
+                }
+
+                if (_history[i] is T t && !_consumed.Contains(t) && match(t))
+                {
+                    _ = _consumed.Add(t);
                     return t;
                 }
             }
         }
         catch (OperationCanceledException)
         {
-            throw new Xunit.Sdk.XunitException($"expected {what}; saw: {string.Join("; ", seen)}");
+            throw new Xunit.Sdk.XunitException($"expected {what}; saw: {string.Join("; ", _history)}");
         }
     }
 
@@ -41,9 +48,8 @@ public sealed class LinkWatcherTests : IDisposable
         await using var watcher = new LinkWatcher(_ns.Name);
         await watcher.StartAsync();
 
-        var seen = new List<InterfaceEvent>();
-        _ = await NextAsync<LinkUp>(watcher.Events, e => e.IfName == "lo", "lo up", seen);
-        _ = await NextAsync<AddressAdded>(watcher.Events, e => e.Address.Equals(IPAddress.Parse("10.77.0.1")) && e.PrefixLength == 24 && e.IfName == "va", "10.77.0.1/24 on va", seen);
+        _ = await NextAsync<LinkUp>(watcher.Events, e => e.IfName == "lo", "lo up");
+        _ = await NextAsync<AddressAdded>(watcher.Events, e => e.Address.Equals(IPAddress.Parse("10.77.0.1")) && e.PrefixLength == 24 && e.IfName == "va", "10.77.0.1/24 on va");
 
         InterfaceState va = watcher.Find("va")!;
         Assert.True(va.IsUp);

@@ -132,8 +132,13 @@ public sealed partial class FibProgrammer
                     errorByKey[key] = error;
                 }
 
-                Publish(new FibRouteFailed(error));
-                if (e <= MaxLoggedErrors)
+                bool retry = what.StartsWith("retry", StringComparison.Ordinal);
+                if (!retry)
+                {
+                    Publish(new FibRouteFailed(error));
+                }
+
+                if (e <= MaxLoggedErrors && (!retry || _logger.IsEnabled(LogLevel.Debug)))
                 {
                     _logger.LogWarning("FIB {What}: kernel refused {Error}", what, error);
                 }
@@ -160,7 +165,7 @@ public sealed partial class FibProgrammer
             _installed[key] = op.Route;
         }
 
-        if (errors.Count > MaxLoggedErrors)
+        if (errors.Count > MaxLoggedErrors && !what.StartsWith("retry", StringComparison.Ordinal))
         {
             _logger.LogWarning("FIB {What}: {More} more routes refused", what, errors.Count - MaxLoggedErrors);
         }

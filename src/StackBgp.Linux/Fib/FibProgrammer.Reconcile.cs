@@ -206,6 +206,53 @@ public sealed partial class FibProgrammer
         }
     }
 
+    private static readonly TimeSpan MinRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Refused routes are retried with a back-off (1 s doubling to 30 s): a next hop that was
+    /// not resolvable yet (an address or connected route still coming up) usually becomes so
+    /// without any notification we listen to.
+    /// </summary>
+    private void ArmRetry()
+    {
+        if (_failed.Count == 0)
+        {
+            _retryDelay = MinRetryDelay;
+            return;
+        }
+
+        if (_retryTimer is null && !_stopping.IsCancellationRequested)
+        {
+            _retryTimer = _options.TimeProvider.CreateTimer(_ => _commands.Writer.TryWrite(new RetryCommand()), null, _retryDelay, Timeout.InfiniteTimeSpan);
+            _retryDelay = _retryDelay * 2 > MaxRetryDelay ? MaxRetryDelay : _retryDelay * 2;
+        }
+    }
+
+    private async Task RetryFailedAsync()
+    {
+        var ops = new List<RouteOperation>();
+        foreach (RouteKey key in _failed.Keys.ToList())
+        {
+            if (_desired.TryGetValue(key, out KernelRoute? desired))
+            {
+                ops.Add(RouteOperation.Replace(desired));
+            }
+            else
+            {
+                _ = _failed.Remove(key);
+            }
+        }
+
+        int before = ops.Count;
+        List<RouteOperation> followUp = await ExecuteAndRecordAsync(ops, null, "retry").ConfigureAwait(false);
+        _ = await ExecuteAndRecordAsync(followUp, null, "retry (old metric)").ConfigureAwait(false);
+        if (before > _failed.Count)
+        {
+            _logger.LogInformation("FIB: retry installed {Count} previously refused routes", before - _failed.Count);
+        }
+    }
+
     private async Task ShutdownAsync()
     {
         _graceTimer?.Dispose();

@@ -32,6 +32,8 @@ public sealed partial class FibProgrammer : IAsyncDisposable
     private bool _resyncRequested;
     private string _resyncReason = "";
     private ITimer? _graceTimer;
+    private ITimer? _retryTimer;
+    private TimeSpan _retryDelay = MinRetryDelay;
 
     private NetlinkRouteClient? _client;
     private NetlinkSocket? _listenSocket;
@@ -132,6 +134,7 @@ public sealed partial class FibProgrammer : IAsyncDisposable
         }
 
         _graceTimer?.Dispose();
+        _retryTimer?.Dispose();
         _listenSocket?.Dispose();
         _client?.Dispose();
     }
@@ -177,6 +180,8 @@ public sealed partial class FibProgrammer : IAsyncDisposable
                 _resyncRequested = false;
                 await GuardAsync(() => ResyncAsync(_resyncReason), "resync").ConfigureAwait(false);
             }
+
+            ArmRetry();
         }
 
         await GuardAsync(ShutdownAsync, "stop").ConfigureAwait(false);
@@ -221,6 +226,11 @@ public sealed partial class FibProgrammer : IAsyncDisposable
             case ResyncCommand resync:
                 _resyncRequested = true;
                 _resyncReason = resync.Reason;
+                break;
+            case RetryCommand:
+                _retryTimer?.Dispose();
+                _retryTimer = null;
+                await GuardAsync(RetryFailedAsync, "retry").ConfigureAwait(false);
                 break;
             case GraceExpiredCommand:
                 await GuardAsync(async () => _ = await SweepAsync().ConfigureAwait(false), "sweep").ConfigureAwait(false);
@@ -304,6 +314,8 @@ public sealed partial class FibProgrammer : IAsyncDisposable
     }
 
     private sealed class GraceExpiredCommand : Command;
+
+    private sealed class RetryCommand : Command;
 
     private sealed class SweepCommand : Command
     {
