@@ -17,6 +17,7 @@ internal static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "--serve") return await Serve(args);
         int seconds = Arg(args, "--seconds", 20);
         string latency = ArgString(args, "--latency", "sustained");
         bool jitter = args.Contains("--jitter");
@@ -60,6 +61,25 @@ internal static class Program
         while (events.Reader.TryRead(out var change)) if (change.WentDown) downs++;
         var snap = await a.GetSnapshotAsync();
         Console.WriteLine($"session downs during run: {downs}; engine allocated since last command: {snap.Statistics.EngineAllocatedBytes} B");
+        return 0;
+    }
+
+    /// <summary>
+    /// --serve NAMESPACE PEER INTERFACE MS: runs one single-hop session in the namespace until
+    /// killed (used by kill-test.sh to kill -9 a real process).
+    /// </summary>
+    private static async Task<int> Serve(string[] args)
+    {
+        var interval = TimeSpan.FromMilliseconds(int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
+        using var engine = new BfdEngine(new BfdEngineOptions { NetworkNamespace = args[1], KernelTimedTransmit = !args.Contains("--no-kernel-timed") });
+        engine.Start();
+        var config = new BfdPeerConfig(IPAddress.Parse(args[2])) { Interface = args[3], DesiredMinTx = interval, RequiredMinRx = interval };
+        await engine.AddSession(config);
+        using var events = engine.Subscribe();
+        await foreach (var change in events.Reader.ReadAllAsync())
+        {
+            Console.WriteLine($"{change.Timestamp:O} {change.Key}: {change.OldState} -> {change.NewState}");
+        }
         return 0;
     }
 
