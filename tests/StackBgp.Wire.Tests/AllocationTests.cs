@@ -59,4 +59,37 @@ public class AllocationTests
         Assert.True(large < 2048, $"decode of 1000 prefixes allocated {large} bytes");
         Assert.True(Math.Abs(large - small) <= 64, $"allocation grows with prefixes: 10 -> {small} B, 1000 -> {large} B");
     }
+
+    [Fact]
+    public void A_full_table_of_a_million_prefixes_decodes_without_per_prefix_allocation()
+    {
+        const int total = 1_000_000;
+        var attrs = new PathAttributes { AsPath = AsPath.FromSequence(65001, 65002, 65003), NextHop = NextHop.Parse("10.0.0.1"), Med = 0 };
+        var nlri = new Nlri[total];
+        for (int i = 0; i < total; i++) nlri[i] = new Nlri(Prefix.FromV4((uint)i << 8, 24));
+        var w = new ArrayBufferWriter<byte>();
+        int messages = UpdatePacker.WriteAnnouncements(w, AddressFamily.Ipv4Unicast, attrs, nlri, new EncodeContext { FourOctetAs = true });
+        byte[] stream = w.WrittenSpan.ToArray();
+
+        var ctx = new DecodeContext { FourOctetAs = true };
+        var result = new DecodedUpdate();
+        UpdateDecoder.Decode(stream.AsSpan(19, 4096 - 19), ctx, result); // warm up and size the lists
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        int prefixes = 0, count = 0;
+        ReadOnlySpan<byte> s = stream;
+        while (BgpFraming.TryReadMessage(s, 4096, out _, out int n, out _))
+        {
+            UpdateDecoder.Decode(s[19..n], ctx, result);
+            prefixes += result.Groups[0].Announced.Count;
+            s = s[n..];
+            count++;
+        }
+        sw.Stop();
+        long used = GC.GetAllocatedBytesForCurrentThread() - before;
+        _out.WriteLine($"{total} prefixes in {messages} UPDATEs decoded in {sw.ElapsedMilliseconds} ms, {used} bytes allocated ({used / messages} per UPDATE, {(double)used / total:F2} per prefix)");
+        Assert.Equal(total, prefixes);
+        Assert.Equal(messages, count);
+        Assert.True(used / messages < 1024, $"{used / messages} bytes per UPDATE");
+    }
 }

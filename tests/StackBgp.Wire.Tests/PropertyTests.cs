@@ -65,4 +65,40 @@ public class PropertyTests
             var n = NotificationMessage.Cease(CeaseSubcode.AdministrativeReset, text);
             return RoundTrips(n, default, default) && n.ShutdownMessage == text;
         }));
+
+    [Theory]
+    [InlineData(1, 4096, false)]
+    [InlineData(2, 4096, true)]
+    [InlineData(1, 65535, true)]
+    public void Packed_updates_carry_exactly_the_given_prefixes(int afi, int max, bool addPath)
+    {
+        var family = afi == 1 ? AddressFamily.Ipv4Unicast : AddressFamily.Ipv6Unicast;
+        var fams = addPath ? ImmutableArray.Create(family) : ImmutableArray<AddressFamily>.Empty;
+        var d = new DecodeContext { FourOctetAs = true, IsInternal = true, MaxMessageLength = max, AddPathReceive = fams };
+        var e = new EncodeContext { FourOctetAs = true, MaxMessageLength = max, AddPathSend = fams };
+        var gen =
+            from attrs in Generators.Attributes(false)
+            from v6nh in Generators.UInt64
+            from nlri in Gen.Choose(1, 3000).SelectMany(n => Gen.ArrayOf(
+                (afi == 1 ? Generators.V4Prefix : Generators.V6Prefix).SelectMany(_ => addPath ? Generators.UInt32 : Gen.Constant(0u), (p, id) => new Nlri(p, id)), n))
+            select (attrs with { NextHop = afi == 1 ? NextHop.FromV4(0x0A000001) : NextHop.FromV6(0x20010db800000000UL, v6nh), Unknown = ImmutableArray<UnknownAttribute>.Empty }, nlri);
+        var decoded = new DecodedUpdate();
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(60), Prop.ForAll(Arb.From(gen), x =>
+        {
+            var w = new System.Buffers.ArrayBufferWriter<byte>();
+            int messages = UpdatePacker.WriteAnnouncements(w, family, x.Item1, x.nlri, e);
+            var seen = new List<Nlri>();
+            var stream = w.WrittenSpan;
+            int count = 0;
+            while (BgpFraming.TryReadMessage(stream, max, out _, out int n, out var he) && he is null)
+            {
+                UpdateDecoder.Decode(stream[19..n], d, decoded);
+                if (decoded.Action != ErrorAction.None || !x.Item1.Equals(decoded.Groups[0].Attributes)) return false;
+                seen.AddRange(decoded.Groups[0].Announced);
+                stream = stream[n..];
+                count++;
+            }
+            return stream.IsEmpty && count == messages && seen.SequenceEqual(x.nlri);
+        }));
+    }
 }

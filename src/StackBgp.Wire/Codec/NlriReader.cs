@@ -55,7 +55,25 @@ public ref struct NlriEnumerator
         }
         int len = rest[0];
         int n = (len + 7) >> 3;
-        if (!Prefix.TryFromNlri(_afi, len, rest.Slice(1, Math.Min(n, rest.Length - 1)), out var prefix)) return Fail();
+        if (len > (_afi == Afi.Ipv6 ? 128 : 32) || rest.Length - 1 < n) return Fail();
+        var bytes = rest.Slice(1, n);
+        Prefix prefix;
+        if (_afi == Afi.Ipv6)
+        {
+            ulong hi = 0, lo = 0;
+            for (int i = 0; i < n; i++)
+            {
+                if (i < 8) hi |= (ulong)bytes[i] << (56 - 8 * i);
+                else lo |= (ulong)bytes[i] << (56 - 8 * (i - 8));
+            }
+            prefix = Prefix.FromV6(hi, lo, len);
+        }
+        else
+        {
+            uint a = 0;
+            for (int i = 0; i < n; i++) a |= (uint)bytes[i] << (24 - 8 * i);
+            prefix = Prefix.FromV4(a, len);
+        }
         _pos += (_addPath ? 4 : 0) + 1 + n;
         _current = new Nlri(prefix, pathId);
         return true;
