@@ -175,9 +175,9 @@ internal sealed partial class ConfigParserState
                 return;
             case "password":
                 if (neg) { Update(id, x => x with { Password = null }); return; }
-                if (!Arity(c, 4, int.MaxValue)) return;
+                if (!Arity(c, 4, 4)) return; // one word, as FRR takes it
                 // RFC 2385 keys live in the kernel's TCP_MD5SIG struct: at most 80 octets.
-                string pw = RestOf(c, 3);
+                string pw = c[3];
                 if (pw.Length > 80) { Error("password is longer than 80 characters (TCP_MD5SIG key limit)"); return; }
                 Update(id, x => x with { Password = pw });
                 return;

@@ -68,7 +68,7 @@ public class KitchenSinkTests
          neighbor 192.0.2.1 ebgp-multihop 3
          neighbor 192.0.2.1 shutdown message maintenance window 42
          neighbor 192.0.2.1 port 1179
-         neighbor 192.0.2.1 password with spaces inside
+         neighbor 192.0.2.1 password Md5-Secret!
          neighbor 192.0.2.1 disable-connected-check
          neighbor 192.0.2.1 bfd
          neighbor 192.0.2.1 bfd check-control-plane-failure
@@ -247,7 +247,7 @@ public class KitchenSinkTests
         Assert.Equal([new ListenRange(Prefix.Parse("100.64.0.0/16"), "rack")], b.ListenRanges);
         var aws = b.Effective(b.FindNeighbor("192.0.2.1")!, c.TimerDefaults);
         Assert.Equal("AWS Direct Connect (primary)", aws.Description);
-        Assert.Equal("with spaces inside", aws.Password);
+        Assert.Equal("Md5-Secret!", aws.Password);
         Assert.Equal("maintenance window 42", aws.ShutdownMessage);
         Assert.Equal(3, aws.EbgpMultihop);
         Assert.Equal(1179, aws.Port);
