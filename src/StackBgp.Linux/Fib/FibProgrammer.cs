@@ -21,6 +21,7 @@ public sealed partial class FibProgrammer : IAsyncDisposable
     private readonly Channel<Command> _commands = Channel.CreateUnbounded<Command>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<FibEvent> _events = Channel.CreateBounded<FibEvent>(new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly CancellationTokenSource _stopping = new();
+    private int _stopped;
 
     // Owner-task state (touched only by RunAsync and what it calls).
     private readonly Dictionary<RouteKey, KernelRoute> _desired = [];
@@ -121,6 +122,11 @@ public sealed partial class FibProgrammer : IAsyncDisposable
     /// (default) or removed (<see cref="FibOptions.RemoveRoutesOnStop"/>).</summary>
     public async Task StopAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
         _ = _commands.Writer.TryComplete();
         if (_ownerTask is not null)
         {
@@ -137,12 +143,12 @@ public sealed partial class FibProgrammer : IAsyncDisposable
         _retryTimer?.Dispose();
         _listenSocket?.Dispose();
         _client?.Dispose();
+        _stopping.Dispose();
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        _stopping.Dispose();
     }
 
     private async Task RunAsync()

@@ -20,6 +20,7 @@ public sealed class LinkWatcher : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Channel<InterfaceEvent> _events = Channel.CreateUnbounded<InterfaceEvent>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly CancellationTokenSource _stopping = new();
+    private int _stopped;
 
     // Owned by the listen task (and StartAsync before it runs).
     private readonly Dictionary<int, LinkInfo> _links = [];
@@ -53,6 +54,11 @@ public sealed class LinkWatcher : IAsyncDisposable
 
     public async Task StopAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_listenTask is not null)
         {
@@ -62,12 +68,12 @@ public sealed class LinkWatcher : IAsyncDisposable
         _ = _events.Writer.TryComplete();
         _socket?.Dispose();
         _client?.Dispose();
+        _stopping.Dispose();
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        _stopping.Dispose();
     }
 
     private async Task ListenAsync(CancellationToken cancellationToken)

@@ -31,6 +31,7 @@ public sealed class NeighborWatcher : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Channel<NeighborEvent> _events = Channel.CreateUnbounded<NeighborEvent>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly CancellationTokenSource _stopping = new();
+    private int _stopped;
     private readonly Lock _waitersLock = new();
     private readonly List<(int IfIndex, TaskCompletionSource<IPAddress> Completion)> _waiters = [];
     private ImmutableDictionary<(int, IPAddressKey), NeighborEntry> _neighbors = ImmutableDictionary<(int, IPAddressKey), NeighborEntry>.Empty;
@@ -83,6 +84,11 @@ public sealed class NeighborWatcher : IAsyncDisposable
 
     public async Task StopAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_listenTask is not null)
         {
@@ -92,12 +98,12 @@ public sealed class NeighborWatcher : IAsyncDisposable
         _ = _events.Writer.TryComplete();
         _socket?.Dispose();
         _client?.Dispose();
+        _stopping.Dispose();
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        _stopping.Dispose();
     }
 
     private static List<IPAddress> Select(IEnumerable<NeighborEntry> entries, int ifIndex) =>

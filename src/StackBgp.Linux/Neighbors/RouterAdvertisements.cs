@@ -52,6 +52,7 @@ public sealed class RouterAdvertisements : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Channel<RouterAdvertisementReceived> _received = Channel.CreateUnbounded<RouterAdvertisementReceived>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly CancellationTokenSource _stopping = new();
+    private int _stopped;
     private readonly byte[] _advertisement;
     private Socket? _socket;
     private ITimer? _timer;
@@ -130,6 +131,11 @@ public sealed class RouterAdvertisements : IAsyncDisposable
 
     public async Task StopAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
         _timer?.Dispose();
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_receiveTask is not null)
@@ -139,12 +145,12 @@ public sealed class RouterAdvertisements : IAsyncDisposable
 
         _socket?.Dispose();
         _ = _received.Writer.TryComplete();
+        _stopping.Dispose();
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        _stopping.Dispose();
     }
 
     /// <summary>

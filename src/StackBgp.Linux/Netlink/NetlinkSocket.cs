@@ -11,7 +11,8 @@ namespace StackBgp.Linux.Netlink;
 /// </summary>
 internal sealed class NetlinkSocket : IDisposable
 {
-    private const int ReceiveBufferSize = 1 << 20;
+    // Dump datagrams are at most 32 KiB (the kernel caps them), notifications and ACKs are small.
+    private const int ReceiveBufferSize = 64 * 1024;
     private readonly Socket _socket;
     private readonly byte[] _receiveBuffer = GC.AllocateUninitializedArray<byte>(ReceiveBufferSize, pinned: true);
 

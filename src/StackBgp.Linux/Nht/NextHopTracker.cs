@@ -44,6 +44,7 @@ public sealed partial class NextHopTracker : IAsyncDisposable
     private readonly Channel<Command> _commands = Channel.CreateUnbounded<Command>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<NextHopResolution> _changes = Channel.CreateUnbounded<NextHopResolution>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly CancellationTokenSource _stopping = new();
+    private int _stopped;
     private readonly Dictionary<IPAddress, NextHopResolution?> _tracked = [];
     private bool _resolveViaDefault;
     private NetlinkRouteClient? _client;
@@ -86,6 +87,11 @@ public sealed partial class NextHopTracker : IAsyncDisposable
 
     public async Task StopAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
         _ = _commands.Writer.TryComplete();
         if (_ownerTask is not null)
         {
@@ -101,12 +107,12 @@ public sealed partial class NextHopTracker : IAsyncDisposable
         _ = _changes.Writer.TryComplete();
         _socket?.Dispose();
         _client?.Dispose();
+        _stopping.Dispose();
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        _stopping.Dispose();
     }
 
     private Task<NextHopResolution> Send(TrackCommand command, CancellationToken cancellationToken)
