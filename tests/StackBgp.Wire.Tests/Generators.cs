@@ -72,8 +72,15 @@ internal static class Generators
         from unk in Gen.SubListOf(UnknownCodes.Take(6).Concat(UnknownCodes.TakeLast(3)).ToArray())
             .SelectMany(codes => Gen.ArrayOf(Arr(Gen.Choose(0, 255).Select(x => (byte)x), 300), codes.Count), (codes, vals) =>
                 codes.Select((c, i) => new UnknownAttribute(AttributeFlags.Optional | AttributeFlags.Transitive | AttributeFlags.Partial, c, vals[i])).ToImmutableArray())
+        from partialPick in Gen.Choose(0, 31)
         select new PathAttributes
         {
+            // Partial only on attributes that are present (it travels in their flags).
+            PartialMask = (((partialPick & 1) != 0 && agg.HasValue) ? 1UL << 7 : 0)
+                | (((partialPick & 2) != 0 && !comms.IsEmpty) ? 1UL << 8 : 0)
+                | (((partialPick & 4) != 0 && !ext.IsEmpty) ? 1UL << 16 : 0)
+                | (((partialPick & 8) != 0 && !large.IsEmpty) ? 1UL << 32 : 0)
+                | (((partialPick & 16) != 0 && otc.HasValue) ? 1UL << 35 : 0),
             Origin = origin,
             AsPath = path,
             NextHop = nh,

@@ -274,4 +274,22 @@ public class GoldenUpdateTests
         };
         BothWays(body, expected, Ibgp, Four);
     }
+
+    [Fact]
+    public void Partial_bit_of_known_optional_transitive_attributes_is_kept()
+    {
+        string body = "0000 0015" +
+            "40 01 01 00 40 02 00 40 03 04 0a000001" +
+            "e0 08 04 fde90064";                        // COMMUNITIES with Partial (RFC 4271 §5)
+        var expected = new UpdateMessage
+        {
+            Attributes = new PathAttributes
+            {
+                NextHop = NextHop.Parse("10.0.0.1"),
+                Communities = ImmutableArray.Create(0xfde90064u),
+                PartialMask = 1UL << (int)AttributeCode.Communities,
+            },
+        };
+        BothWays(body, expected, Ibgp, Four);
+    }
 }

@@ -79,6 +79,7 @@ public static partial class AttributeDecoder
         ReadOnlySpan<byte> mpReach = default, mpReachWhole = default, mpUnreach = default, mpUnreachWhole = default;
         bool hasMpReach = false, hasMpUnreach = false;
         bool ebgp = !context.IsInternal && !context.IsConfederationPeer;
+        ulong partial = 0;
 
         var e = new AttributeEnumerator(block);
         while (e.MoveNext())
@@ -118,6 +119,9 @@ public static partial class AttributeDecoder
                     $"{desc.Value.Name} has flags 0x{(byte)a.Flags:x2}", a.Whole));
                 continue;
             }
+
+            if ((a.Flags & AttributeFlags.Partial) != 0 && a.IsOptional && a.IsTransitive && a.Code < 64)
+                partial |= 1UL << a.Code;
 
             switch ((AttributeCode)a.Code)
             {
@@ -265,6 +269,7 @@ public static partial class AttributeDecoder
                 ClusterList = clusterList,
                 Otc = otc,
                 Unknown = unknown?.ToImmutable() ?? default,
+                PartialMask = partial & KeptPartialCodes,
             };
         }
         return new AttributeBlock(attrs, nextHopAttribute, nextHopIsMp, hasOrigin, hasAsPath, hasNextHop, e.IsTruncated,
@@ -276,6 +281,11 @@ public static partial class AttributeDecoder
     /// (Whether it is the receiver's own address is the session's business.)
     /// </summary>
     public static bool IsValidV4NextHop(uint a) => a != 0 && (a >> 24) != 127 && (a >> 28) < 0xE;
+
+    /// <summary>Codes whose Partial bit is kept (the ones stored as themselves; AS4_* are merged away).</summary>
+    private const ulong KeptPartialCodes =
+        (1UL << (int)AttributeCode.Aggregator) | (1UL << (int)AttributeCode.Communities) | (1UL << (int)AttributeCode.ExtendedCommunities)
+        | (1UL << (int)AttributeCode.LargeCommunities) | (1UL << (int)AttributeCode.Otc);
 
     private static bool HasConfed(AsPath p)
     {

@@ -4,7 +4,8 @@ namespace StackBgp.Wire;
 
 /// <summary>
 /// Encodes a <see cref="PathAttributes"/> (everything but MP_REACH/MP_UNREACH) in type-code order.
-/// Flags are the ones each attribute's RFC prescribes (Partial only on passed-on unknown attributes),
+/// Flags are the ones each attribute's RFC prescribes, plus Partial on passed-on unknown attributes and
+/// on known ones received with it (<see cref="PathAttributes.PartialMask"/>),
 /// Extended Length only when the value exceeds 255 octets. For a 2-octet peer AS_PATH/AGGREGATOR carry
 /// AS_TRANS and AS4_PATH/AS4_AGGREGATOR carry the real ASNs (RFC 6793 §4.2.2).
 /// </summary>
@@ -43,6 +44,9 @@ public static class AttributeEncoder
         ArgumentNullException.ThrowIfNull(attrs);
         bool four = context.FourOctetAs;
         int p = 0, u = 0;
+        ulong partial = attrs.PartialMask;
+        AttributeFlags OptTransFor(AttributeCode c) =>
+            (partial & (1UL << (int)c)) != 0 ? OptTrans | AttributeFlags.Partial : OptTrans;
         var unknown = attrs.Unknown.AsSpan();
 
         void Unknown(Span<byte> dd, ref int pp, ref int uu, int below, ReadOnlySpan<UnknownAttribute> unk)
@@ -70,7 +74,7 @@ public static class AttributeEncoder
         if (attrs.AtomicAggregate) p += Header(d[p..], WellKnown, AttributeCode.AtomicAggregate, 0);
         if (attrs.Aggregator is { } ag)
         {
-            p += Header(d[p..], OptTrans, AttributeCode.Aggregator, four ? 8 : 6);
+            p += Header(d[p..], OptTransFor(AttributeCode.Aggregator), AttributeCode.Aggregator, four ? 8 : 6);
             if (four)
             {
                 BinaryPrimitives.WriteUInt32BigEndian(d[p..], ag.Asn);
@@ -84,13 +88,13 @@ public static class AttributeEncoder
             BinaryPrimitives.WriteUInt32BigEndian(d[p..], ag.Address);
             p += 4;
         }
-        if (!attrs.Communities.IsEmpty) p += U32s(d[p..], OptTrans, AttributeCode.Communities, attrs.Communities.AsSpan());
+        if (!attrs.Communities.IsEmpty) p += U32s(d[p..], OptTransFor(AttributeCode.Communities), AttributeCode.Communities, attrs.Communities.AsSpan());
         if (attrs.OriginatorId is { } oid) p += U32(d[p..], OptNonTrans, AttributeCode.OriginatorId, oid);
         if (!attrs.ClusterList.IsEmpty) p += U32s(d[p..], OptNonTrans, AttributeCode.ClusterList, attrs.ClusterList.AsSpan());
         Unknown(d, ref p, ref u, (byte)AttributeCode.ExtendedCommunities, unknown);
         if (!attrs.ExtendedCommunities.IsEmpty)
         {
-            p += Header(d[p..], OptTrans, AttributeCode.ExtendedCommunities, 8 * attrs.ExtendedCommunities.Length);
+            p += Header(d[p..], OptTransFor(AttributeCode.ExtendedCommunities), AttributeCode.ExtendedCommunities, 8 * attrs.ExtendedCommunities.Length);
             foreach (ulong c in attrs.ExtendedCommunities)
             {
                 BinaryPrimitives.WriteUInt64BigEndian(d[p..], c);
@@ -113,7 +117,7 @@ public static class AttributeEncoder
         Unknown(d, ref p, ref u, (byte)AttributeCode.LargeCommunities, unknown);
         if (!attrs.LargeCommunities.IsEmpty)
         {
-            p += Header(d[p..], OptTrans, AttributeCode.LargeCommunities, 12 * attrs.LargeCommunities.Length);
+            p += Header(d[p..], OptTransFor(AttributeCode.LargeCommunities), AttributeCode.LargeCommunities, 12 * attrs.LargeCommunities.Length);
             foreach (var c in attrs.LargeCommunities)
             {
                 BinaryPrimitives.WriteUInt32BigEndian(d[p..], c.GlobalAdministrator);
@@ -123,7 +127,7 @@ public static class AttributeEncoder
             }
         }
         Unknown(d, ref p, ref u, (byte)AttributeCode.Otc, unknown);
-        if (attrs.Otc is { } otc) p += U32(d[p..], OptTrans, AttributeCode.Otc, otc);
+        if (attrs.Otc is { } otc) p += U32(d[p..], OptTransFor(AttributeCode.Otc), AttributeCode.Otc, otc);
         Unknown(d, ref p, ref u, 256, unknown);
         return p;
     }

@@ -49,6 +49,7 @@ public sealed record PathAttributes
         _clusterList = original._clusterList;
         Otc = original.Otc;
         _unknown = original._unknown;
+        PartialMask = original.PartialMask;
     }
 
     /// <summary>ORIGIN (RFC 4271 §5.1.1).</summary>
@@ -90,6 +91,12 @@ public sealed record PathAttributes
     /// <summary>Only To Customer (RFC 9234 §5); null when absent.</summary>
     public uint? Otc { get; init; }
 
+    /// <summary>
+    /// Known optional transitive attributes received with the Partial bit (bit n = type code n; only
+    /// codes below 64). RFC 4271 §5: once set, Partial stays set when the attribute is passed on.
+    /// </summary>
+    public ulong PartialMask { get; init; }
+
     /// <summary>Unrecognised optional transitive attributes, passed along with the Partial bit (RFC 4271 §5), sorted by code.</summary>
     public ImmutableArray<UnknownAttribute> Unknown { get => _unknown; init => _unknown = SortUnknown(value); }
 
@@ -124,7 +131,7 @@ public sealed record PathAttributes
         if (other is null || GetHashCode() != other.GetHashCode()) return false;
         return Origin == other.Origin && NextHop == other.NextHop && Med == other.Med && LocalPref == other.LocalPref
             && AtomicAggregate == other.AtomicAggregate && Aggregator == other.Aggregator && OriginatorId == other.OriginatorId
-            && Otc == other.Otc && _asPath.Equals(other._asPath)
+            && Otc == other.Otc && PartialMask == other.PartialMask && _asPath.Equals(other._asPath)
             && _communities.AsSpan().SequenceEqual(other._communities.AsSpan())
             && _extendedCommunities.AsSpan().SequenceEqual(other._extendedCommunities.AsSpan())
             && _largeCommunities.AsSpan().SequenceEqual(other._largeCommunities.AsSpan())
@@ -146,6 +153,7 @@ public sealed record PathAttributes
         hc.Add(Aggregator);
         hc.Add(OriginatorId);
         hc.Add(Otc);
+        hc.Add(PartialMask);
         foreach (uint c in _communities) hc.Add(c);
         hc.Add(-1);
         foreach (ulong c in _extendedCommunities) hc.Add(c);
