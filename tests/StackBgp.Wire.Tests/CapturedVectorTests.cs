@@ -89,6 +89,9 @@ public partial class CapturedVectorTests
         {
             Assert.True(MessageCodec.TryDecodeMessage(m.Bytes, default, out var msg, out var err), $"line {m.Line}: {err}");
             var open = (OpenMessage)msg!;
+            // Every capability the real daemons send that we model must parse as its own type.
+            foreach (var u in open.Capabilities.OfType<UnknownCapability>())
+                Assert.False(Enum.IsDefined(u.Code), $"line {m.Line}: capability {u.Code} did not parse: {Hex.Of(u.Value.AsSpan())}");
             if (!speakers.TryGetValue(m.Sender, out var s)) speakers[m.Sender] = s = new Speaker();
             s.Capabilities.AddRange(open.Capabilities);
             s.Asn = open.Asn;

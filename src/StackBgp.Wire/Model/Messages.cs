@@ -24,7 +24,10 @@ public readonly record struct Nlri(Prefix Prefix, uint PathId = 0)
     public override string ToString() => PathId == 0 ? Prefix.ToString() : $"{Prefix} path-id {PathId}";
 }
 
-/// <summary>An OPEN optional parameter other than capabilities (type 2), kept raw (RFC 4271 §4.2).</summary>
+/// <summary>
+/// An OPEN optional parameter other than capabilities (type 2), raw (RFC 4271 §4.2). Encode only: the
+/// decoder refuses other parameter types with Unsupported Optional Parameter (RFC 4271 §6.2).
+/// </summary>
 public readonly record struct OptionalParameter(byte ParameterType, ImmutableArray<byte> Value)
 {
     public bool Equals(OptionalParameter other) => ParameterType == other.ParameterType && Value.AsSpan().SequenceEqual(other.Value.AsSpan());
@@ -45,7 +48,7 @@ public sealed record OpenMessage : BgpMessage
     /// <summary>BGP Identifier, host order.</summary>
     public uint BgpId { get; init; }
     public ImmutableArray<Capability> Capabilities { get; init; } = ImmutableArray<Capability>.Empty;
-    /// <summary>Optional parameters other than capabilities (deprecated authentication etc.), kept raw.</summary>
+    /// <summary>Optional parameters other than capabilities, raw; written by the encoder (tests, tools), never produced by the decoder.</summary>
     public ImmutableArray<OptionalParameter> OtherParameters { get; init; } = ImmutableArray<OptionalParameter>.Empty;
     /// <summary>Encode each capability in its own optional parameter (as FRR does) rather than all in one.</summary>
     public bool OneCapabilityPerParameter { get; init; }
