@@ -86,6 +86,6 @@ public sealed partial class NextHopTracker
             }
         }
 
-        return new IPNetwork(dst, h.DstLength);
+        return RouteCodec.TryPrefix(dst, h.DstLength, out IPNetwork prefix) ? prefix : null;
     }
 }

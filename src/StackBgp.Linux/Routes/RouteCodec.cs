@@ -160,7 +160,11 @@ internal static class RouteCodec
         }
 
         dst ??= h.Family == Af.Inet6 ? IPAddress.IPv6Any : IPAddress.Any;
-        var prefix = new IPNetwork(dst, h.DstLength);
+        if (!TryPrefix(dst, h.DstLength, out IPNetwork prefix))
+        {
+            return null;
+        }
+
         IReadOnlyList<KernelNextHop> nextHops;
         if (multipath is not null)
         {
@@ -176,6 +180,30 @@ internal static class RouteCodec
         }
 
         return new KernelRoute(prefix, nextHops, h.Table, h.Protocol, metric, prefSrc) { Type = h.Type };
+    }
+
+    /// <summary>An IPNetwork if the address family matches and no host bits are set (the kernel
+    /// never sends host bits; garbage must not throw).</summary>
+    internal static bool TryPrefix(IPAddress address, int length, out IPNetwork prefix)
+    {
+        Span<byte> b = stackalloc byte[16];
+        if (!address.TryWriteBytes(b, out int n) || length > n * 8)
+        {
+            prefix = default;
+            return false;
+        }
+
+        for (int bit = length; bit < n * 8; bit++)
+        {
+            if ((b[bit >> 3] & (0x80 >> (bit & 7))) != 0)
+            {
+                prefix = default;
+                return false;
+            }
+        }
+
+        prefix = new IPNetwork(address, length);
+        return true;
     }
 
     private static List<KernelNextHop> DecodeMultipath(ReadOnlySpan<byte> value, Func<int, string?>? ifName)
