@@ -14,10 +14,12 @@ namespace StackBgp.Bfd;
 /// send and receive path allocates nothing (native buffers, pre-built destinations,
 /// value-type demultiplexing keys), which keeps this thread from provoking collections.
 /// <para>
-/// Garbage collection still suspends managed threads. For the daemon we recommend
-/// <c>GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency</c> (no blocking gen2
-/// collections while it is set) with concurrent workstation or server GC; see
-/// bench/StackBgp.Bfd.Bench for measured transmit-interval error.
+/// Garbage collection still suspends managed threads, this one included. Therefore, while a
+/// session is Up, its next packets are handed to the kernel ahead of time (io_uring timed sends,
+/// see BfdEngine.Kernel.cs) and leave on time during a collection. For the daemon we recommend
+/// the defaults plus <see cref="BfdEngineOptions.RealtimePriority"/> = 10, workstation concurrent
+/// GC and <c>GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency</c>; measured figures are
+/// in src/StackBgp.Bfd/README.md.
 /// </para>
 /// </summary>
 public sealed partial class BfdEngine : IDisposable
