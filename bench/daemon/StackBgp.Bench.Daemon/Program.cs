@@ -1,0 +1,108 @@
+using System.Globalization;
+
+namespace StackBgp.Bench.Daemon;
+
+/// <summary>
+/// <c>run</c> (the orchestrator, see bench/daemon/run.sh), <c>inject</c>, <c>monitor</c>, <c>table</c>
+/// (describe the synthetic table).
+/// </summary>
+internal static class Program
+{
+    public static int Main(string[] argv)
+    {
+        if (argv.Length == 0)
+        {
+            Console.Error.WriteLine("usage: StackBgp.Bench.Daemon run|inject|monitor|table [--options]  (see bench/README.md)");
+            return 2;
+        }
+
+        var args = new Args(argv.Skip(1));
+        switch (argv[0])
+        {
+            case "inject":
+                return Injector.Run(args);
+            case "monitor":
+                return Monitor.Run(args);
+            case "table":
+                Console.WriteLine(new SyntheticTable(args.Int("count", 100_000), args.Int("seed", 20261129)).Describe());
+                return 0;
+            case "run":
+                return RunAll(args);
+            default:
+                Console.Error.WriteLine($"unknown command '{argv[0]}'");
+                return 2;
+        }
+    }
+
+    private static int RunAll(Args args)
+    {
+        bool quick = args.Has("quick");
+        int runs = args.Int("runs", quick ? 1 : 3);
+        int seed = args.Int("seed", 20261129);
+        string stackbgpd = args.Get("stackbgpd", "artifacts/bin/stackbgpd");
+        string output = args.Get("out", "bench/daemon/results/latest.md");
+        string[] daemonNames = args.Get("daemons", "floor,bird,frr,gobgp,openbgpd,stackbgp").Split(',');
+        var all = new List<Scenario> { new("100k", 100_000, 1), new("1M", 1_000_000, 1), new("10x100k", 100_000, 10) };
+        string[] wanted = args.Get("scenarios", quick ? "100k" : "100k,1M,10x100k").Split(',');
+        Scenario[] scenarios = [.. all.Where(s => wanted.Contains(s.Name))];
+        string self = Environment.ProcessPath is { } p && !p.EndsWith("/dotnet", StringComparison.Ordinal)
+            ? p
+            : Path.Combine(AppContext.BaseDirectory, "StackBgp.Bench.Daemon");
+
+        Console.CancelKeyPress += (_, e) =>
+        {
+            Lab.Cleanup();
+            e.Cancel = false;
+        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Lab.Cleanup();
+        Lab.Sweep();
+
+        var daemons = new List<(string Key, DaemonUnderTest? Daemon, string Version)>();
+        foreach (string name in daemonNames)
+        {
+            if (name == "floor")
+            {
+                daemons.Add(("floor", null, "injector → monitor, no daemon"));
+                continue;
+            }
+
+            DaemonUnderTest d = DaemonUnderTest.Create(name, Path.GetFullPath(stackbgpd))
+                ?? throw new ArgumentException($"unknown daemon '{name}' (floor, bird, frr, gobgp, openbgpd, stackbgp)");
+            string v = d.Version();
+            if (v.Length == 0)
+            {
+                Console.Error.WriteLine($"bench: {d.Name} is not installed/built; left out of this run");
+                continue;
+            }
+
+            daemons.Add((name, d, v));
+        }
+
+        var report = new Report(scenarios, daemons, runs, seed, args.Get("command", "bench/daemon/run.sh"));
+        report.MachineBefore();
+        var runner = new Runner(self, seed, args.Double("timeout", 600));
+        for (int r = 0; r < runs; r++)
+        {
+            foreach (Scenario sc in scenarios)
+            {
+                foreach ((string key, DaemonUnderTest? d, _) in daemons)
+                {
+                    Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"bench: run {r + 1}/{runs} {sc.Name} {d?.Name ?? "floor"} ... "));
+                    Measurement m = runner.RunOnce(d, sc);
+                    Console.Error.WriteLine(m.Ok
+                        ? string.Create(CultureInfo.InvariantCulture, $"{m.Seconds:F2} s, CPU {m.CpuSeconds:F1} s, RSS {m.PeakRssMiB:F0} MiB ({m.Detail})")
+                        : "FAILED: " + m.Detail);
+                    report.Add(sc, key, m);
+                }
+            }
+        }
+
+        report.MachineAfter();
+        string md = report.Markdown();
+        Console.WriteLine(md);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output)) ?? ".");
+        File.WriteAllText(output, md);
+        Console.Error.WriteLine($"bench: wrote {output}");
+        return 0;
+    }
+}
