@@ -120,12 +120,24 @@ internal sealed partial class ConfigParserState
         {
             case "remote-as":
                 if (neg) { Update(id, x => x with { RemoteAs = null }); return; }
-                if (Arity(c, 4, 4) && RemoteAs(c[3], out var ra)) Update(id, x => x with { RemoteAs = ra });
+                if (!Arity(c, 4, 4) || !RemoteAs(c[3], out var ra)) return;
+                if (n.PeerGroup is not null && _peers[n.PeerGroup].RemoteAs is { } gra && gra != ra)
+                {
+                    Error($"peer-group member cannot override remote-as of peer-group {n.PeerGroup} ({gra})");
+                    return;
+                }
+                Update(id, x => x with { RemoteAs = ra });
                 return;
             case "peer-group":
                 if (group) { Error($"'{id}' is itself a peer-group"); return; }
                 if (neg) { Update(id, x => x with { PeerGroup = null }); return; }
-                if (Arity(c, 4, 4) && RequireGroup(c[3])) Update(id, x => x with { PeerGroup = c[3] });
+                if (!Arity(c, 4, 4) || !RequireGroup(c[3])) return;
+                if (n.RemoteAs is { } own && _peers[c[3]].RemoteAs is { } gas && gas != own)
+                {
+                    Error($"peer with remote-as {own} cannot be in peer-group {c[3]} (remote-as {gas})");
+                    return;
+                }
+                Update(id, x => x with { PeerGroup = c[3] });
                 return;
             case "description":
                 if (neg) { Update(id, x => x with { Description = null }); return; }

@@ -48,6 +48,8 @@ public class ErrorTests
     [InlineData("bgp as-path access-list a permit ([", 1, "invalid regular expression")]
     [InlineData("bgp community-list standard c permit 65536:1", 1, "invalid community '65536:1'")]
     [InlineData("hello world", 1, "unknown command: hello world")]
+    [InlineData("router bgp 65000\n neighbor g peer-group\n neighbor g remote-as internal\n neighbor 10.0.0.1 peer-group g\n neighbor 10.0.0.1 remote-as 65001", 5, "peer-group member cannot override remote-as of peer-group g")]
+    [InlineData("router bgp 65000\n neighbor g peer-group\n neighbor g remote-as internal\n neighbor 10.0.0.1 remote-as 65001\n neighbor 10.0.0.1 peer-group g", 5, "peer with remote-as 65001 cannot be in peer-group g")]
     [InlineData("router bgp 65000\n neighbor 10.0.0.1 remote-as 1\n neighbor 10.0.0.1 frobnicate", 3, "unknown command")]
     [InlineData("router ospf", 1, "not supported yet: router ospf")]
     [InlineData("router bgp 65000 vrf red", 1, "not supported yet: router bgp 65000 vrf red (BGP VRF instances)")]
