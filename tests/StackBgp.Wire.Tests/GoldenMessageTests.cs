@@ -195,4 +195,16 @@ public class GoldenMessageTests
         Assert.Equal((BgpErrorCode.RouteRefreshMessage, (byte)RouteRefreshSubcode.InvalidMessageLength), (e!.Value.Code, e.Value.Subcode));
         Assert.Equal("ffffffffffffffffffffffffffffffff" + "0018" + "05" + "0001010100", Hex.Of(e.Value.Data.AsSpan()));
     }
+
+    [Fact]
+    public void Hard_reset_wraps_the_original_notification()
+    {
+        // RFC 8538 §3: Cease/Hard Reset, data = inner code, subcode, data.
+        var inner = NotificationMessage.Cease(CeaseSubcode.AdministrativeReset, "x");
+        var hard = NotificationMessage.HardReset(inner);
+        BothWays(Hex.Message(BgpMessageType.Notification, "06 09 06 04 01 78"), hard);
+        Assert.Equal(inner, hard.HardResetInner);
+        Assert.Equal("Cease/Hard Reset of Cease/Administrative Reset (\"x\")", hard.ToString());
+        Assert.Null(inner.HardResetInner);
+    }
 }

@@ -145,6 +145,26 @@ public sealed record NotificationMessage(BgpErrorCode Code, byte Subcode, Immuta
             ? new NotificationMessage(BgpErrorCode.Cease, (byte)subcode)
             : new NotificationMessage(BgpErrorCode.Cease, (byte)subcode, ShutdownCommunication.Encode(shutdownCommunication));
 
+    /// <summary>
+    /// Cease/Hard Reset (RFC 8538 §3) wrapping <paramref name="inner"/>: the data is the inner error code,
+    /// subcode and data. With the N bit negotiated, only a Hard Reset makes the receiver flush routes.
+    /// </summary>
+    public static NotificationMessage HardReset(NotificationMessage inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        var data = new byte[2 + inner.Data.Length];
+        data[0] = (byte)inner.Code;
+        data[1] = inner.Subcode;
+        inner.Data.AsSpan().CopyTo(data.AsSpan(2));
+        return new NotificationMessage(BgpErrorCode.Cease, (byte)CeaseSubcode.HardReset, ImmutableArray.Create(data));
+    }
+
+    /// <summary>The NOTIFICATION wrapped in a Cease/Hard Reset (RFC 8538 §3); null otherwise or when the data is too short.</summary>
+    public NotificationMessage? HardResetInner =>
+        Code == BgpErrorCode.Cease && (CeaseSubcode)Subcode == CeaseSubcode.HardReset && Data.Length >= 2
+            ? new NotificationMessage((BgpErrorCode)Data[0], Data[1], ImmutableArray.Create(Data.AsSpan()[2..].ToArray()))
+            : null;
+
     /// <summary>The RFC 9003 shutdown communication, when this is Cease/Administrative Shutdown or Reset carrying a valid one.</summary>
     public string? ShutdownMessage =>
         Code == BgpErrorCode.Cease && (CeaseSubcode)Subcode is CeaseSubcode.AdministrativeShutdown or CeaseSubcode.AdministrativeReset

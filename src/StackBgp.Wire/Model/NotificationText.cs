@@ -86,6 +86,7 @@ public static class NotificationText
         ArgumentNullException.ThrowIfNull(n);
         string s = $"{CodeName(n.Code)}/{SubcodeName(n.Code, n.Subcode)}";
         if (n.ShutdownMessage is { } text) return $"{s} (\"{text}\")";
+        if (n.HardResetInner is { } inner) return $"{s} of {Describe(inner)}";
         return n.Data.IsEmpty ? s : $"{s} data {Convert.ToHexString(n.Data.AsSpan())}";
     }
 
