@@ -21,6 +21,7 @@ public sealed partial class NetlinkRouteClient : IDisposable
     private readonly Dictionary<int, string> _nameByIndex = [];
     private readonly int _maxPerChunk;
     private uint _seq;
+    private bool _linksStale;
 
     private NetlinkRouteClient(NetlinkSocket socket)
     {
@@ -89,6 +90,8 @@ public sealed partial class NetlinkRouteClient : IDisposable
                 if (!ok)
                 {
                     errors.Add(new RouteError(i, op.Kind, op.Route, errno, text));
+                    // A name resolved from a stale cache (interface re-created): re-read next time.
+                    _linksStale |= errno == Errno.ENODEV && op.Route.NextHops.Any(n => n.IfIndex == 0 && n.IfName is not null);
                 }
             },
             cancellationToken).ConfigureAwait(false);
@@ -287,6 +290,13 @@ public sealed partial class NetlinkRouteClient : IDisposable
 
     private async Task ResolveNamesAsync(IReadOnlyList<RouteOperation> operations, CancellationToken cancellationToken)
     {
+        if (_linksStale)
+        {
+            _linksStale = false;
+            _ = await DumpLinksAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         foreach (RouteOperation op in operations)
         {
             foreach (KernelNextHop nh in op.Route.NextHops)

@@ -206,4 +206,23 @@ public sealed class FibProgrammerTests : IDisposable
         await Poll.UntilAsync(() => _ns.Routes("10.90.0.0/24 proto bgp").Count == 1, () => "route installed by a retry");
         Assert.Equal(FibEntryState.Installed, Assert.Single(await fib.GetRoutesAsync()).State);
     }
+
+    [Fact]
+    public async Task A_route_given_by_interface_name_follows_the_interface_when_it_is_re_created()
+    {
+        await using FibProgrammer fib = Create();
+        await fib.StartAsync();
+        var route = new KernelRoute(IPNetwork.Parse("10.95.0.0/24"), [new KernelNextHop(IPAddress.Parse("10.77.0.2"), 0, "va")], RouteTable.Main, 0, 20, null);
+        Assert.True((await fib.ApplyAsync([RouteChange.Install(route)])).Succeeded);
+        int oldIndex = _ns.IfIndex("va");
+
+        _ns.Exec("link del va");
+        _ns.Exec("link add va type veth peer name vb");
+        _ns.Exec("addr add 10.77.0.1/24 dev va");
+        _ns.Exec("link set vb up");
+        _ns.Exec("link set va up");
+        Assert.NotEqual(oldIndex, _ns.IfIndex("va"));
+
+        await Poll.UntilAsync(() => _ns.Routes("10.95.0.0/24 proto bgp dev va").Count == 1, () => "route back on the new va");
+    }
 }

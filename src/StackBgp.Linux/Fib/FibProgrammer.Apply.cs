@@ -26,7 +26,7 @@ public sealed partial class FibProgrammer
                 RouteKey key;
                 if (change.Kind == RouteChangeKind.Install && change.Route is not null)
                 {
-                    KernelRoute route = await NormalizeAsync(change.Route).ConfigureAwait(false);
+                    KernelRoute route = Normalize(change.Route, _options.Protocol);
                     key = RouteKey.Of(route);
                     _desired[key] = route;
                 }
@@ -177,10 +177,10 @@ public sealed partial class FibProgrammer
 
     /// <summary>
     /// The route as we will ask for it and as the kernel will report it back: our protocol,
-    /// table 0 → main, IPv6 metric 0 → 1024 (the kernel's default), interface names resolved to
-    /// indexes, a link-local gateway's scope id as its interface, weight 1 for a single next hop.
+    /// table 0 → main, IPv6 metric 0 → 1024 (the kernel's default), a link-local gateway's scope
+    /// id as its interface, weight 1 for a single next hop.
     /// </summary>
-    private async Task<KernelRoute> NormalizeAsync(KernelRoute route)
+    private static KernelRoute Normalize(KernelRoute route, int protocol)
     {
         int table = NormalizeTable(route.Table);
         int metric = route.IsIpv6 && route.Metric == 0 ? 1024 : route.Metric;
@@ -189,15 +189,9 @@ public sealed partial class FibProgrammer
         {
             KernelNextHop nh = route.NextHops[i];
             KernelNextHop fixedHop = nh;
-            if (nh.IfIndex == 0 && nh.IfName is not null)
-            {
-                int index = await _client!.GetIfIndexAsync(nh.IfName).ConfigureAwait(false);
-                if (index != 0)
-                {
-                    fixedHop = fixedHop with { IfIndex = index };
-                }
-            }
-            else if (nh.IfIndex == 0 && nh.Gateway is { IsIPv6LinkLocal: true, ScopeId: > 0 and <= int.MaxValue } g)
+            // A hop given by interface name stays by name: the client resolves it at every
+            // request, so an interface that is deleted and created again (new index) still works.
+            if (nh.IfIndex == 0 && nh.IfName is null && nh.Gateway is { IsIPv6LinkLocal: true, ScopeId: > 0 and <= int.MaxValue } g)
             {
                 fixedHop = fixedHop with { IfIndex = (int)g.ScopeId };
             }
@@ -215,11 +209,11 @@ public sealed partial class FibProgrammer
             }
         }
 
-        if (hops is null && table == route.Table && metric == route.Metric && route.Protocol == _options.Protocol)
+        if (hops is null && table == route.Table && metric == route.Metric && route.Protocol == protocol)
         {
             return route;
         }
 
-        return route with { Table = table, Metric = metric, Protocol = _options.Protocol, NextHops = hops ?? route.NextHops };
+        return route with { Table = table, Metric = metric, Protocol = protocol, NextHops = hops ?? route.NextHops };
     }
 }

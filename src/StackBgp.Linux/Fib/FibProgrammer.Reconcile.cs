@@ -94,6 +94,7 @@ public sealed partial class FibProgrammer
     /// </summary>
     private async Task ResyncAsync(string reason)
     {
+        _ = await _client!.DumpLinksAsync().ConfigureAwait(false); // interface names → indexes may have changed
         List<KernelRoute> routes = await DumpOursAsync().ConfigureAwait(false);
         _installed.Clear();
         var extras = new List<KernelRoute>();
