@@ -253,7 +253,8 @@ public sealed partial class BfdEngine
     {
         if (multihop)
         {
-            return _byPeer.TryGetValue(new BfdPeerKey(info.Source, info.Destination, 0, true), out entry!);
+            return _byPeer.TryGetValue(new BfdPeerKey(info.Source, info.Destination, 0, true), out entry!)
+                || _byPeer.TryGetValue(new BfdPeerKey(info.Source, default, 0, true), out entry!);
         }
         return _byPeer.TryGetValue(new BfdPeerKey(info.Source, default, info.IfIndex, false), out entry!)
             || _byPeer.TryGetValue(new BfdPeerKey(info.Source, default, 0, false), out entry!);

@@ -61,7 +61,7 @@ public sealed partial class BfdEngine
         long now = MonotonicMicroseconds();
         var session = new BfdSession(config, AllocateDiscriminator(), now, _jitter) { SourcePort = transmit.SourcePort };
         var peerKey = config.Multihop
-            ? new BfdPeerKey(BfdAddress.From(config.Peer), BfdAddress.From(config.LocalAddress!), 0, true)
+            ? new BfdPeerKey(BfdAddress.From(config.Peer), config.LocalAddress is null ? default : BfdAddress.From(config.LocalAddress), 0, true)
             : new BfdPeerKey(BfdAddress.From(config.Peer), default, ifIndex, false);
         if (_byPeer.ContainsKey(peerKey))
         {

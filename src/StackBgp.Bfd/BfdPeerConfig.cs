@@ -21,7 +21,10 @@ public sealed record BfdPeerConfig(IPAddress Peer)
 {
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromMilliseconds(300);
 
-    /// <summary>Source address; required for multihop (RFC 5883 demultiplexes by address pair).</summary>
+    /// <summary>
+    /// Source address. For multihop, RFC 5883 demultiplexes by address pair: without it the kernel
+    /// picks the source and packets are matched on the peer address alone.
+    /// </summary>
     public IPAddress? LocalAddress { get; init; }
     /// <summary>Interface to bind to (single-hop, and required for IPv6 link-local peers).</summary>
     public string? Interface { get; init; }
@@ -53,8 +56,6 @@ public sealed record BfdPeerConfig(IPAddress Peer)
             throw new ArgumentException($"BFD peer {Peer} is not IPv4 or IPv6");
         if (LocalAddress is not null && LocalAddress.AddressFamily != Peer.AddressFamily)
             throw new ArgumentException($"BFD peer {Peer}: local-address {LocalAddress} is of another family");
-        if (Multihop && LocalAddress is null)
-            throw new ArgumentException($"BFD multihop peer {Peer} needs a local-address");
         if (Multihop && Interface is not null)
             throw new ArgumentException($"BFD multihop peer {Peer} cannot be bound to an interface");
         CheckInterval(DesiredMinTx, "transmit-interval");

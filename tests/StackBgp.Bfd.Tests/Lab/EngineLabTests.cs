@@ -199,6 +199,42 @@ public sealed class EngineLabTests : IDisposable
         Assert.All(allocations, bytes => Assert.Equal(0, bytes));
     }
 
+    [Fact]
+    public async Task Authenticated_sessions_come_up_and_api_errors_are_reported()
+    {
+        var a = StartEngine(_lab.A);
+        var b = StartEngine(_lab.B);
+        var auth = new BfdAuthConfig(BfdAuthType.MeticulousKeyedSha1, 3, "lab-key"u8.ToArray());
+        var toB = Peer("10.77.0.2", 50, iface: "va") with { Authentication = auth };
+        await a.AddSession(toB);
+        await b.AddSession(Peer("10.77.0.1", 50, iface: "vb") with { Authentication = auth });
+        var up = await WaitFor(a, toB.Key, p => p.State == BfdState.Up && !p.PollInProgress && p.PacketsIn > 20, "authenticated session Up");
+        Assert.Equal(0, up.AuthFailures);
+
+        // Multihop without a local address: the kernel picks the source (here the link address,
+        // which is what each side configured as peer); matched on the peer address alone.
+        var mh = Peer("10.77.0.2", 50, multihop: true);
+        await a.AddSession(mh);
+        await b.AddSession(Peer("10.77.0.1", 50, multihop: true));
+        await WaitFor(a, mh.Key, p => p.State == BfdState.Up, "multihop without local-address Up");
+
+        await Assert.ThrowsAsync<ArgumentException>(() => a.AddSession(toB));
+        await Assert.ThrowsAsync<IOException>(() => a.AddSession(Peer("10.77.0.9", 50, iface: "nosuchif0")));
+        await Assert.ThrowsAsync<ArgumentException>(() => a.UpdateSession(Peer("10.77.0.9", 50)));
+        Assert.False(await a.RemoveSession(Peer("10.77.0.9", 50).Key));
+
+        // Shutdown through UpdateSession: AdminDown here, "neighbor signaled session down" there.
+        using var eventsB = b.Subscribe();
+        await a.UpdateSession(toB with { Shutdown = true });
+        await WaitFor(a, toB.Key, p => p.State == BfdState.AdminDown && p.Diagnostic == BfdDiagnostic.AdministrativelyDown, "AdminDown");
+        var seen = await NextChange(eventsB, c => c.NewState == BfdState.Down && c.Key.Peer.Equals(IPAddress.Parse("10.77.0.1")), "B Down");
+        Assert.Equal(BfdDiagnostic.NeighborSignaledSessionDown, seen.Diagnostic);
+        await a.UpdateSession(toB);
+        await WaitFor(a, toB.Key, p => p.State == BfdState.Up, "Up again after no shutdown");
+        Assert.True(await a.RemoveSession(toB.Key));
+        Assert.DoesNotContain((await a.GetSnapshotAsync()).Peers, p => p.Key == toB.Key);
+    }
+
     private void SendFromB(string source, string destination, int port, int ttl, BfdControlPacket packet)
     {
         var bytes = new byte[BfdCodec.MaxLength];
