@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Net;
+using System.Runtime.InteropServices;
 using StackBgp.Wire;
 using SocketFamily = System.Net.Sockets.AddressFamily;
 
@@ -10,6 +11,8 @@ public sealed partial class RibActor
 {
     private readonly Dictionary<PathAttributes, List<Nlri>> _flushScratch = [];
     private readonly List<Nlri> _withdrawScratch = [];
+    private readonly List<int> _freeSlots = [];
+    private int _nextSlot;
 
     private UpdateGroupKey KeyFor(PeerState peer, AddressFamily family)
     {
@@ -61,13 +64,27 @@ public sealed partial class RibActor
             var key = KeyFor(peer, family);
             if (!_groups.TryGetValue(key, out var group))
             {
-                group = new UpdateGroup(_nextGroupId++, key);
+                int slot = _freeSlots.Count > 0 ? _freeSlots[^1] : _nextSlot++;
+                if (_freeSlots.Count > 0) _freeSlots.RemoveAt(_freeSlots.Count - 1);
+                group = new UpdateGroup(_nextGroupId++, slot, key);
                 _groups.Add(key, group);
                 group.Members.Add(peer);
-                RecomputeGroup(group);
+                group.OnlyPeer = peer;
+                RecomputeGroup(group, force: false);
                 group.Changed.Clear(); // the dump below sends the whole Adj-RIB-Out
             }
-            else group.Members.Add(peer);
+            else
+            {
+                if (group.OnlyPeer is not null)
+                {
+                    // The single member's own routes were held back; with two members they are advertised
+                    // (to the old member now, to the new one in its dump).
+                    group.OnlyPeer = null;
+                    RecomputeGroup(group, force: false);
+                    FlushGroup(group);
+                }
+                group.Members.Add(peer);
+            }
             peer.Groups[family] = group;
             DumpGroupTo(group, peer);
             if (sendEndOfRib && peer.EndOfRibSent.Add(family))
@@ -81,54 +98,61 @@ public sealed partial class RibActor
         {
             g.Members.Remove(peer);
             if (g.Members.Count == 0) DropGroup(g);
+            else if (g.Members.Count == 1)
+            {
+                g.OnlyPeer = g.Members[0];
+                RecomputeGroup(g, force: false); // withdraws the remaining member's own routes
+                FlushGroup(g);
+            }
         }
         peer.Groups.Clear();
     }
 
     private void DropGroup(UpdateGroup g)
     {
-        foreach (var a in g.AdjRibOut.Values) _interner.Release(a);
-        g.AdjRibOut.Clear();
-        foreach (var a in g.ExportCache.Values) if (a is not null) _interner.Release(a);
+        foreach (var d in Table(g.Family).Values) d.Out(g.Slot) = null;
+        g.Changed.Clear();
         g.ExportCache.Clear();
         _groups.Remove(g.Key);
+        _freeSlots.Add(g.Slot);
     }
 
     /// <summary>Moves an up peer to the groups matching its current descriptor; withdraws what it no longer gets.</summary>
     private void Regroup(PeerState peer)
     {
-        var before = new Dictionary<AddressFamily, HashSet<Prefix>>();
-        foreach (var (family, g) in peer.Groups) before[family] = [.. g.AdjRibOut.Keys];
+        var before = new Dictionary<AddressFamily, List<Prefix>>();
+        foreach (var (family, g) in peer.Groups)
+        {
+            var list = new List<Prefix>();
+            foreach (var d in Table(family).Values) if (d.GetOut(g.Slot) is not null) list.Add(d.Prefix);
+            if (g.Key.DefaultOriginate) list.Add(DefaultPrefix(family));
+            before[family] = list;
+        }
         LeaveGroups(peer);
         JoinGroups(peer, sendEndOfRib: false);
         foreach (var (family, prefixes) in before)
         {
-            if (peer.Groups.TryGetValue(family, out var g)) prefixes.ExceptWith(g.AdjRibOut.Keys);
-            if (prefixes.Count == 0) continue;
+            peer.Groups.TryGetValue(family, out var g);
+            var gone = prefixes.Where(p => g is null || !IsAdvertised(g, p)).Select(p => new Nlri(p)).ToArray();
+            if (gone.Length == 0) continue;
             _encoded.Clear();
-            var key = g?.Key.Encode ?? default;
-            _encoder.EncodeWithdraw(family, [.. prefixes.Select(p => new Nlri(p))], key, _encoded);
+            _encoder.EncodeWithdraw(family, gone, g?.Key.Encode ?? default, _encoded);
             foreach (var m in _encoded) peer.Descriptor!.Sender.Send(m);
+            _encoded.Clear();
         }
     }
 
-    /// <summary>Recomputes the whole Adj-RIB-Out of a group from the Loc-RIB (new group, soft out, option change).</summary>
-    private void RecomputeGroup(UpdateGroup g)
+    private bool IsAdvertised(UpdateGroup g, Prefix p) =>
+        (g.Key.DefaultOriginate && p.Length == 0) || (Table(p).TryGetValue(p, out var d) && d.GetOut(g.Slot) is not null);
+
+    /// <summary>
+    /// Recomputes the group's Adj-RIB-Out from the Loc-RIB (new group, membership change, soft out,
+    /// option change). With <paramref name="force"/> every advertised prefix is sent again.
+    /// </summary>
+    private void RecomputeGroup(UpdateGroup g, bool force)
     {
-        var table = Table(g.Family);
-        var seen = new HashSet<Prefix>(g.AdjRibOut.Count);
-        foreach (var d in table.Values)
-        {
-            if (d.BestAttrs is null) continue;
-            ExportTo(g, d);
-            seen.Add(d.Prefix);
-        }
-        if (g.Key.DefaultOriginate) seen.Add(DefaultPrefix(g.Family));
-        // Anything else in Adj-RIB-Out no longer has a route: withdraw.
-        List<Prefix>? gone = null;
-        foreach (var p in g.AdjRibOut.Keys) if (!seen.Contains(p)) (gone ??= []).Add(p);
-        if (gone is not null) foreach (var p in gone) SetOut(g, p, null);
-        if (g.Key.DefaultOriginate) SetOut(g, DefaultPrefix(g.Family), _interner.Intern(DefaultRouteAttrs(g)), owned: true);
+        foreach (var d in Table(g.Family).Values) ExportTo(g, d, force);
+        if (g.Key.DefaultOriginate) g.Changed.Add(DefaultPrefix(g.Family));
     }
 
     private static Prefix DefaultPrefix(AddressFamily family) => family.Afi == Afi.Ipv6 ? Prefix.FromV6(0, 0, 0) : Prefix.FromV4(0, 0);
@@ -146,78 +170,47 @@ public sealed partial class RibActor
     {
         var family = d.Prefix.IsIpv6 ? AddressFamily.Ipv6Unicast : AddressFamily.Ipv4Unicast;
         foreach (var g in _groups.Values)
-            if (g.Family == family) ExportTo(g, d);
+            if (g.Family == family) ExportTo(g, d, force: true);
     }
 
-    private void ExportTo(UpdateGroup g, Destination d)
+    /// <summary>Updates the group's Adj-RIB-Out entry for one prefix; queues the prefix when it changed.</summary>
+    private void ExportTo(UpdateGroup g, Destination d, bool force)
     {
         if (g.Key.DefaultOriginate && d.Prefix.Length == 0) return; // the originated default replaces the Loc-RIB one
-        PathAttributes? result = null;
-        bool owned = false;
-        if (d.Best >= 0 && d.BestAttrs is not null && !SuppressedByAggregate(d.Prefix))
+        var src = OutboundAttributes(g, d) is null ? null : d.BestAttrs;
+        ref var slot = ref d.Out(g.Slot);
+        if (ReferenceEquals(slot, src) && !(force && src is not null)) return;
+        if (slot is null && src is not null) g.Advertised++;
+        else if (slot is not null && src is null) g.Advertised--;
+        slot = src;
+        g.Changed.Add(d.Prefix);
+    }
+
+    /// <summary>The attributes to send to the group for the prefix's best path, or null when it is not advertised.</summary>
+    private PathAttributes? OutboundAttributes(UpdateGroup g, Destination d)
+    {
+        if (d.Best < 0 || d.BestAttrs is null) return null;
+        var src = d.BestAttrs;
+        var peer = d.BestPeer!;
+        if (ReferenceEquals(peer, g.OnlyPeer)) return null; // not back to the only peer it came from
+        if (SuppressedByAggregate(d.Prefix)) return null;
+        if (g.Key.ExportPolicy is null)
         {
-            var src = d.BestAttrs;
-            var peer = d.BestPeer!;
-            if (g.Key.ExportPolicy is null)
-            {
-                if (!g.ExportCache.TryGetValue((src, peer), out result))
-                {
-                    var computed = ComputeExport(g, src, peer);
-                    // The cache holds one reference per entry, dropped in ClearExportCaches.
-                    result = computed is null ? null : _interner.Intern(computed);
-                    g.ExportCache[(src, peer)] = result;
-                }
-            }
-            else
-            {
-                var computed = ComputeExport(g, src, peer);
-                if (computed is not null)
-                {
-                    var policyPeer = g.Members.Count > 0 ? g.Members[0].Descriptor! : null;
-                    var r = g.Key.ExportPolicy.Evaluate(d.Prefix, computed, new PolicyContext(PolicyDirection.Export,
-                        policyPeer?.Address ?? IPAddress.Any, policyPeer?.PeerAs ?? 0, g.Key.Kind == PeerKind.Internal, d.Paths[d.Best].Weight, peer.Kind));
-                    if (r.Permit)
-                    {
-                        result = _interner.Intern(r.Attributes);
-                        owned = true;
-                    }
-                }
-            }
+            ref var cached = ref CollectionsMarshal.GetValueRefOrAddDefault(g.ExportCache, (src, peer), out bool exists);
+            if (!exists) cached = ComputeExport(g, src, peer);
+            return cached;
         }
-        SetOut(g, d.Prefix, result, owned);
+        var computed = ComputeExport(g, src, peer);
+        if (computed is null) return null;
+        var policyPeer = g.Members.Count > 0 ? g.Members[0].Descriptor! : null;
+        var r = g.Key.ExportPolicy.Evaluate(d.Prefix, computed, new PolicyContext(PolicyDirection.Export,
+            policyPeer?.Address ?? IPAddress.Any, policyPeer?.PeerAs ?? 0, g.Key.Kind == PeerKind.Internal, d.Paths[d.Best].Weight, peer.Kind));
+        return r.Permit ? r.Attributes : null;
     }
 
     private void ClearExportCaches()
     {
-        foreach (var g in _groups.Values)
-        {
-            foreach (var a in g.ExportCache.Values) if (a is not null) _interner.Release(a);
-            g.ExportCache.Clear();
-        }
-    }
-
-    /// <summary>Sets the Adj-RIB-Out entry; <paramref name="owned"/> = the caller already holds a reference to give away.</summary>
-    private void SetOut(UpdateGroup g, Prefix prefix, PathAttributes? attrs, bool owned = false)
-    {
-        if (attrs is null)
-        {
-            if (g.AdjRibOut.Remove(prefix, out var old))
-            {
-                _interner.Release(old);
-                g.Changed.Add(prefix);
-            }
-            return;
-        }
-        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(g.AdjRibOut, prefix, out bool exists);
-        if (exists && ReferenceEquals(slot, attrs))
-        {
-            if (owned) _interner.Release(attrs);
-            return;
-        }
-        if (!owned) _interner.AddRef(attrs);
-        if (exists) _interner.Release(slot!);
-        slot = attrs;
-        g.Changed.Add(prefix);
+        foreach (var g in _groups.Values) g.ExportCache.Clear();
     }
 
     /// <summary>
@@ -330,19 +323,36 @@ public sealed partial class RibActor
     private void DumpGroupTo(UpdateGroup g, PeerState peer)
     {
         _flushScratch.Clear();
-        foreach (var (prefix, attrs) in g.AdjRibOut)
-        {
-            if (!_flushScratch.TryGetValue(attrs, out var list)) _flushScratch[attrs] = list = [];
-            list.Add(new Nlri(prefix));
-        }
+        foreach (var d in Table(g.Family).Values)
+            if (d.GetOut(g.Slot) is not null && OutboundAttributes(g, d) is { } attrs) Queue(attrs, d.Prefix);
+        if (g.Key.DefaultOriginate) Queue(DefaultRouteAttrs(g), DefaultPrefix(g.Family));
         _encoded.Clear();
         foreach (var (attrs, list) in _flushScratch)
-            _encoder.EncodeAnnounce(g.Family, attrs, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list), g.Key.Encode, _encoded);
-        _flushScratch.Clear();
+            _encoder.EncodeAnnounce(g.Family, attrs, CollectionsMarshal.AsSpan(list), g.Key.Encode, _encoded);
+        ReleaseScratch();
         var sender = peer.Descriptor!.Sender;
         foreach (var m in _encoded) sender.Send(m);
         g.MessagesSent += _encoded.Count;
         _encoded.Clear();
+    }
+
+    private readonly Stack<List<Nlri>> _listPool = new();
+
+    private void Queue(PathAttributes attrs, Prefix prefix)
+    {
+        ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_flushScratch, attrs, out bool exists);
+        if (!exists) list = _listPool.Count > 0 ? _listPool.Pop() : [];
+        list!.Add(new Nlri(prefix));
+    }
+
+    private void ReleaseScratch()
+    {
+        foreach (var list in _flushScratch.Values)
+        {
+            list.Clear();
+            if (_listPool.Count < 4096) _listPool.Push(list);
+        }
+        _flushScratch.Clear();
     }
 
     private void FlushAllGroups(bool force)
@@ -381,26 +391,27 @@ public sealed partial class RibActor
         if (!g.HasPending) return;
         _flushScratch.Clear();
         _withdrawScratch.Clear();
+        var table = Table(g.Family);
         foreach (var prefix in g.Changed)
         {
-            if (g.AdjRibOut.TryGetValue(prefix, out var attrs))
-            {
-                if (!_flushScratch.TryGetValue(attrs, out var list)) _flushScratch[attrs] = list = [];
-                list.Add(new Nlri(prefix));
-            }
+            PathAttributes? attrs = null;
+            if (g.Key.DefaultOriginate && prefix.Length == 0) attrs = DefaultRouteAttrs(g);
+            else if (table.TryGetValue(prefix, out var d) && d.GetOut(g.Slot) is not null) attrs = OutboundAttributes(g, d);
+            if (attrs is not null) Queue(attrs, prefix);
             else _withdrawScratch.Add(new Nlri(prefix));
         }
         g.Changed.Clear();
+        if (g.Changed.EnsureCapacity(0) > 65536) g.Changed.TrimExcess();
         _encoded.Clear();
         if (_withdrawScratch.Count > 0)
-            _encoder.EncodeWithdraw(g.Family, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_withdrawScratch), g.Key.Encode, _encoded);
+            _encoder.EncodeWithdraw(g.Family, CollectionsMarshal.AsSpan(_withdrawScratch), g.Key.Encode, _encoded);
         foreach (var (attrs, list) in _flushScratch)
         {
-            _encoder.EncodeAnnounce(g.Family, attrs, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list), g.Key.Encode, _encoded);
+            _encoder.EncodeAnnounce(g.Family, attrs, CollectionsMarshal.AsSpan(list), g.Key.Encode, _encoded);
             g.PrefixesAnnounced += list.Count;
         }
         g.PrefixesWithdrawn += _withdrawScratch.Count;
-        _flushScratch.Clear();
+        ReleaseScratch();
         _withdrawScratch.Clear();
         foreach (var member in g.Members)
         {

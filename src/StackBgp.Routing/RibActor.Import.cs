@@ -179,7 +179,7 @@ public sealed partial class RibActor
     {
         long now = _time.GetUtcNow().UtcTicks;
         var desc = peer.Descriptor!;
-        foreach (var table in (Dictionary<Prefix, Destination>[])[_v4, _v6])
+        foreach (var table in (DestinationTable[])[_v4, _v6])
         {
             foreach (var d in table.Values)
             {

@@ -35,7 +35,7 @@ public sealed partial class RibActor
         if (!_peers.TryGetValue(peerId, out var peer)) return;
         if (peer.Up) LeaveGroups(peer);
         peer.Up = false;
-        foreach (var table in (Dictionary<Prefix, Destination>[])[_v4, _v6])
+        foreach (var table in (DestinationTable[])[_v4, _v6])
         {
             foreach (var d in table.Values)
             {
@@ -105,7 +105,7 @@ public sealed partial class RibActor
             RunDecisionAndExport();
             foreach (var g in peer.Groups.Values)
             {
-                RecomputeGroup(g);
+                RecomputeGroup(g, force: false);
                 FlushGroup(g);
                 DumpGroupTo(g, peer);
             }
@@ -143,9 +143,11 @@ public sealed partial class RibActor
         {
             foreach (var p in _peers.Values) if (p.Up) ReimportPeer(p);
         }
-        foreach (var table in (Dictionary<Prefix, Destination>[])[_v4, _v6])
+        foreach (var table in (DestinationTable[])[_v4, _v6])
             foreach (var d in table.Values) MarkDirty(d);
         RunDecisionAndExport();
         foreach (var p in _peers.Values) if (p.Up) Regroup(p);
+        // Same groups may now send different attributes (graceful-shutdown, cluster-id…): re-send all.
+        foreach (var g in _groups.Values) RecomputeGroup(g, force: true);
     }
 }

@@ -61,7 +61,7 @@ public sealed partial class RibActor
     {
         var b = ImmutableArray.CreateBuilder<IPAddress>();
         foreach (var g in _groups.Values)
-            if (g.AdjRibOut.ContainsKey(d.Prefix))
+            if (d.GetOut(g.Slot) is not null)
                 foreach (var m in g.Members) b.Add(m.Descriptor!.Address);
         return b.ToImmutable();
     }
@@ -144,7 +144,7 @@ public sealed partial class RibActor
         if (!_peers.TryGetValue(peerId, out var p) || p.Descriptor is null) return null;
         var d = p.Descriptor;
         int sent = 0;
-        foreach (var g in p.Groups.Values) sent += g.AdjRibOut.Count;
+        foreach (var g in p.Groups.Values) sent += g.Advertised + (g.Key.DefaultOriginate ? 1 : 0);
         return new NeighborRibSnapshot
         {
             PeerId = peerId,
@@ -171,11 +171,16 @@ public sealed partial class RibActor
         var routes = ImmutableArray.CreateBuilder<BgpRouteSnapshot>();
         if (_peers.TryGetValue(peerId, out var p) && p.Groups.TryGetValue(family, out var g))
         {
-            foreach (var (prefix, attrs) in g.AdjRibOut.OrderBy(kv => kv.Key))
+            var list = new List<(Prefix, PathAttributes)>();
+            if (g.Key.DefaultOriginate) list.Add((DefaultPrefix(family), DefaultRouteAttrs(g)));
+            foreach (var d in Table(family).Values)
+                if (d.GetOut(g.Slot) is not null && OutboundAttributes(g, d) is { } attrs) list.Add((d.Prefix, attrs));
+            foreach (var (prefix, attrs) in list.OrderBy(x => x.Item1))
             {
                 var path = new BgpPathSnapshot { Kind = PeerKind.Local, Attributes = attrs, Best = true, PeerRouterId = _options.RouterId };
                 routes.Add(new BgpRouteSnapshot(prefix, [path], BestPathReason.None));
             }
+            ClearExportCaches();
         }
         return new BgpTableSnapshot(family, _options.RouterId, _options.LocalAs, _version, routes.ToImmutable());
     }

@@ -20,8 +20,8 @@ public sealed partial class RibActor : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly AttributeInterner _interner = new();
-    private readonly Dictionary<Prefix, Destination> _v4 = [];
-    private readonly Dictionary<Prefix, Destination> _v6 = [];
+    private readonly DestinationTable _v4 = new();
+    private readonly DestinationTable _v6 = new();
     private readonly Dictionary<int, PeerState> _peers = [];
     private readonly PeerState _self = new(null, PeerKind.Local);
     private readonly List<Destination> _dirty = [];
@@ -173,16 +173,10 @@ public sealed partial class RibActor : IAsyncDisposable
         }
     }
 
-    private Dictionary<Prefix, Destination> Table(AddressFamily family) => family.Afi == Afi.Ipv6 ? _v6 : _v4;
-    private Dictionary<Prefix, Destination> Table(Prefix prefix) => prefix.IsIpv6 ? _v6 : _v4;
+    private DestinationTable Table(AddressFamily family) => family.Afi == Afi.Ipv6 ? _v6 : _v4;
+    private DestinationTable Table(Prefix prefix) => prefix.IsIpv6 ? _v6 : _v4;
 
-    private Destination GetOrAdd(Prefix prefix)
-    {
-        var t = Table(prefix);
-        ref var d = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(t, prefix, out bool exists);
-        if (!exists) d = new Destination(prefix);
-        return d!;
-    }
+    private Destination GetOrAdd(Prefix prefix) => Table(prefix).GetOrAdd(prefix);
 
     private void MarkDirty(Destination d)
     {

@@ -409,6 +409,44 @@ public class RibActorTests
     }
 
     [Fact]
+    public void A_shared_group_sends_a_clients_route_back_and_the_client_drops_it_by_originator_id()
+    {
+        // Two clients with the same outbound shape (same local address on the reflector) share a group.
+        var rr = T.Actor();
+        var s1 = new RecordingSender();
+        var s2 = new RecordingSender();
+        rr.Execute(new RibCommand.PeerUp(T.Peer(1, "10.0.0.2", T.LocalAs, s1) with { RouteReflectorClient = true }),
+            new RibCommand.PeerUp(T.Peer(2, "10.0.0.3", T.LocalAs, s2) with { RouteReflectorClient = true }));
+        s1.Drain();
+        rr.Execute(T.Announce(1, T.Attrs("10.0.0.2") with { LocalPref = 100 }, "203.0.113.0/24"));
+        var back = T.Summarize(s1.Drain()).Announced[P("203.0.113.0/24")];
+        Assert.Equal(T.Id("10.0.0.2"), back.OriginatorId);
+
+        // The client (router id 10.0.0.2) sees its own ORIGINATOR_ID and rejects the route.
+        var client = T.Actor(T.Options(routerId: T.Id("10.0.0.2")));
+        client.Execute(new RibCommand.PeerUp(T.Peer(1, "10.0.0.1", T.LocalAs, new RecordingSender())));
+        client.Execute(T.Announce(1, back, "203.0.113.0/24"));
+        Assert.Equal(1, client.Read(a => a.SnapshotNeighbor(1))!.DeniedByLoop);
+        Assert.Null(client.Route("203.0.113.0/24")?.BestPath);
+    }
+
+    [Fact]
+    public void A_single_member_group_does_not_get_its_own_routes_back_until_a_second_member_joins()
+    {
+        var rib = T.Actor();
+        var s1 = new RecordingSender();
+        var s2 = new RecordingSender();
+        rib.Execute(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, s1)));
+        rib.Execute(T.Announce(1, T.Attrs("192.0.2.1", 65001), "203.0.113.0/24"));
+        Assert.Empty(T.Summarize(s1.Drain()).Announced);
+        rib.Execute(new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, s2)));
+        Assert.Contains(P("203.0.113.0/24"), T.Summarize(s1.Drain()).Announced.Keys);
+        Assert.Contains(P("203.0.113.0/24"), T.Summarize(s2.Drain()).Announced.Keys);
+        rib.Execute(new RibCommand.PeerDown(2));
+        Assert.Contains(P("203.0.113.0/24"), T.Summarize(s1.Drain()).Withdrawn);
+    }
+
+    [Fact]
     public async Task The_actor_loop_processes_posted_commands_and_answers_queries()
     {
         var rib = T.Actor();

@@ -40,20 +40,31 @@ internal readonly record struct UpdateGroupKey(
         (a.IsDefaultOrEmpty && b.IsDefaultOrEmpty) || (!a.IsDefault && !b.IsDefault && a.SequenceEqual(b));
 }
 
-/// <summary>An update group: members, Adj-RIB-Out, and what is waiting to be sent.</summary>
-internal sealed class UpdateGroup(int id, UpdateGroupKey key)
+/// <summary>
+/// An update group: members, its Adj-RIB-Out slot in every <see cref="Destination"/>, and the prefixes
+/// whose advertisement changed since the last flush.
+/// </summary>
+internal sealed class UpdateGroup(int id, int slot, UpdateGroupKey key)
 {
     public readonly int Id = id;
+    /// <summary>Index of this group's Adj-RIB-Out entry in each destination (<see cref="Destination.Out"/>).</summary>
+    public readonly int Slot = slot;
     public readonly UpdateGroupKey Key = key;
     public readonly List<PeerState> Members = [];
 
-    /// <summary>Adj-RIB-Out: what the members were sent (interned attributes, one reference each).</summary>
-    public readonly Dictionary<Prefix, PathAttributes> AdjRibOut = [];
+    /// <summary>
+    /// The only member, when there is one: its own routes are not sent back to it (FRR's "onlypeer"
+    /// rule). With several members, the receiver's loop detection drops them.
+    /// </summary>
+    public PeerState? OnlyPeer;
+
+    /// <summary>Prefixes currently advertised (Adj-RIB-Out size).</summary>
+    public int Advertised;
 
     /// <summary>Prefixes whose Adj-RIB-Out entry changed since the last flush (announce if present, else withdraw).</summary>
     public readonly HashSet<Prefix> Changed = [];
 
-    /// <summary>Export results of this wake-up for policy-free groups: (source attributes, source peer) → out attributes (null = not advertised).</summary>
+    /// <summary>Outbound attributes computed during this wake-up for policy-free groups: (Loc-RIB attributes, source peer) → attributes to send (null = not advertised).</summary>
     public readonly Dictionary<(PathAttributes, PeerState), PathAttributes?> ExportCache = [];
 
     public long MessagesSent;

@@ -50,7 +50,8 @@ internal struct RoutePath
 /// <summary>One prefix of the Loc-RIB with all its paths (FRR's bgp_dest).</summary>
 internal sealed class Destination(Prefix prefix)
 {
-    public readonly Prefix Prefix = prefix;
+    /// <summary>The key; only the lookup probe of <see cref="DestinationTable"/> ever changes it.</summary>
+    public Prefix Prefix = prefix;
     public RoutePath[] Paths = [];
     public int Count;
 
@@ -64,6 +65,30 @@ internal sealed class Destination(Prefix prefix)
     public PeerState? BestPeer;
     public int FibSignature;
     public bool InFib;
+
+    /// <summary>
+    /// Adj-RIB-Out, per update-group slot: the Loc-RIB attributes that were exported to the group (null =
+    /// nothing advertised). The attributes actually sent are recomputed from them when encoding, so no
+    /// per-prefix copy of the outbound attributes is kept (8 bytes per prefix per group).
+    /// </summary>
+    public PathAttributes? Out0;
+    public PathAttributes? Out1;
+    public PathAttributes?[]? OutMore;
+
+    public ref PathAttributes? Out(int slot)
+    {
+        if (slot == 0) return ref Out0;
+        if (slot == 1) return ref Out1;
+        if (OutMore is null || OutMore.Length < slot - 1) Array.Resize(ref OutMore, Math.Max(slot - 1, 2));
+        return ref OutMore[slot - 2];
+    }
+
+    public PathAttributes? GetOut(int slot) => slot switch
+    {
+        0 => Out0,
+        1 => Out1,
+        _ => OutMore is { } m && m.Length > slot - 2 ? m[slot - 2] : null,
+    };
 
     public ref RoutePath BestPath => ref Paths[Best];
 
@@ -134,4 +159,46 @@ internal sealed class PeerState
     public uint RouterId => Descriptor?.RouterId ?? 0;
     public uint PeerAs => Descriptor?.PeerAs ?? 0;
     public int Id => Descriptor?.Id ?? -1;
+}
+
+/// <summary>
+/// The destinations of one address family, keyed by prefix. A set of <see cref="Destination"/>s (the
+/// prefix lives only in the destination) rather than a dictionary, which would store the 24-byte key
+/// a second time per prefix.
+/// </summary>
+internal sealed class DestinationTable
+{
+    private sealed class ByPrefix : IEqualityComparer<Destination>
+    {
+        public bool Equals(Destination? x, Destination? y) => x!.Prefix == y!.Prefix;
+        public int GetHashCode(Destination obj) => obj.Prefix.GetHashCode();
+    }
+
+    private readonly HashSet<Destination> _set = new(new ByPrefix());
+    private readonly Destination _probe = new(default);
+
+    public int Count => _set.Count;
+    public IEnumerable<Destination> Values => _set;
+
+    public bool TryGetValue(Prefix prefix, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Destination? destination)
+    {
+        _probe.Prefix = prefix;
+        return _set.TryGetValue(_probe, out destination);
+    }
+
+    public Destination this[Prefix prefix] => TryGetValue(prefix, out var d) ? d : throw new KeyNotFoundException(prefix.ToString());
+
+    public Destination GetOrAdd(Prefix prefix)
+    {
+        if (TryGetValue(prefix, out var d)) return d;
+        d = new Destination(prefix);
+        _set.Add(d);
+        return d;
+    }
+
+    public bool Remove(Prefix prefix)
+    {
+        _probe.Prefix = prefix;
+        return _set.Remove(_probe);
+    }
 }
