@@ -169,6 +169,7 @@ public sealed class FibProgrammerTests : IDisposable
         }
 
         Assert.Equal(2, reinstalled.Count);
+        Assert.Equal(2, fib.Counters.Reinstalled);
     }
 
     [Fact]
@@ -224,5 +225,30 @@ public sealed class FibProgrammerTests : IDisposable
         Assert.NotEqual(oldIndex, _ns.IfIndex("va"));
 
         await Poll.UntilAsync(() => _ns.Routes("10.95.0.0/24 proto bgp dev va").Count == 1, () => "route back on the new va");
+    }
+
+    [Fact]
+    public async Task Ecmp_next_hop_sets_shrink_and_grow_without_spurious_reinstalls()
+    {
+        await using FibProgrammer fib = Create();
+        await fib.StartAsync();
+        string[] v6 = ["2001:db8:77::2", "2001:db8:77::3", "2001:db8:77::4"];
+        string[] v4 = ["10.77.0.2", "10.77.0.3", "10.77.0.4"];
+        foreach (int n in new[] { 3, 2, 1, 3, 1 })
+        {
+            FibApplyResult r = await fib.ApplyAsync([
+                RouteChange.Install(Route("2001:db8:96::/48", v6[..n])),
+                RouteChange.Install(Route("10.96.0.0/24", v4[..n]))]);
+            Assert.True(r.Succeeded);
+            Assert.Equal(v6[..n], Gateways(Assert.Single(_ns.Routes6("2001:db8:96::/48"))));
+            Assert.Equal(v4[..n], Gateways(Assert.Single(_ns.Routes("10.96.0.0/24"))));
+        }
+
+        // Our own changes come back as notifications from our own socket: filtered, never "reinstalled".
+        _ = await fib.GetRoutesAsync();
+        while (fib.Events.TryRead(out FibEvent? e))
+        {
+            Assert.IsNotType<FibRouteReinstalled>(e);
+        }
     }
 }

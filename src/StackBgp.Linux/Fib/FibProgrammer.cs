@@ -36,6 +36,11 @@ public sealed partial class FibProgrammer : IAsyncDisposable
     private ITimer? _retryTimer;
     private TimeSpan _retryDelay = MinRetryDelay;
 
+    private long _requestCount;
+    private long _refusedCount;
+    private long _reinstalledCount;
+    private long _resyncCount;
+    private long _sweptCount;
     private NetlinkRouteClient? _client;
     private NetlinkSocket? _listenSocket;
     private Task? _ownerTask;
@@ -49,6 +54,11 @@ public sealed partial class FibProgrammer : IAsyncDisposable
     }
 
     public FibOptions Options => _options;
+
+    /// <summary>Totals since start (kernel requests sent, refused, reinstalled, resyncs, swept).</summary>
+    public FibCounters Counters => new(
+        Interlocked.Read(ref _requestCount), Interlocked.Read(ref _refusedCount), Interlocked.Read(ref _reinstalledCount),
+        Interlocked.Read(ref _resyncCount), Interlocked.Read(ref _sweptCount));
 
     /// <summary>Failures, reinstalls, sweeps and resyncs, for logging and metrics (oldest dropped
     /// if nobody reads).</summary>
@@ -293,7 +303,18 @@ public sealed partial class FibProgrammer : IAsyncDisposable
         return list;
     }
 
-    private void Publish(FibEvent e) => _events.Writer.TryWrite(e);
+    private void Publish(FibEvent e)
+    {
+        switch (e)
+        {
+            case FibRouteFailed: Interlocked.Increment(ref _refusedCount); break;
+            case FibRouteReinstalled: Interlocked.Increment(ref _reinstalledCount); break;
+            case FibResynced: Interlocked.Increment(ref _resyncCount); break;
+            case FibStaleSwept swept: Interlocked.Add(ref _sweptCount, swept.Count); break;
+        }
+
+        _ = _events.Writer.TryWrite(e);
+    }
 
     /// <summary>Routes are ours per (table, prefix): one desired route each.</summary>
     internal readonly record struct RouteKey(int Table, IPNetwork Prefix)

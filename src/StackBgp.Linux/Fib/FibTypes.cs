@@ -90,3 +90,6 @@ public sealed record FibStaleSwept(int Count) : FibEvent;
 
 /// <summary>The kernel state was re-read and repaired (after link up or a notification overrun).</summary>
 public sealed record FibResynced(string Reason, int Repaired) : FibEvent;
+
+/// <summary>Totals since start, for metrics.</summary>
+public sealed record FibCounters(long KernelRequests, long Refused, long Reinstalled, long Resyncs, long StaleSwept);
