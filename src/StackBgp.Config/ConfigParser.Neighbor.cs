@@ -187,11 +187,11 @@ internal sealed partial class ConfigParserState
                 return;
             case "password":
                 if (neg) { Update(id, x => x with { Password = null }); return; }
-                if (!Arity(c, 4, 4)) return; // one word, as FRR takes it
+                if (c.Length != 4) { Error("password must be one word, without spaces (as FRR takes it)"); return; }
                 // RFC 2385 keys live in the kernel's TCP_MD5SIG struct: at most 80 octets.
                 string pw = c[3];
                 if (pw.Length > 80) { Error("password is longer than 80 characters (TCP_MD5SIG key limit)"); return; }
-                Update(id, x => x with { Password = pw });
+                Update(id, x => x with { Password = new Secret(pw) });
                 return;
             case "ttl-security":
                 if (neg) { Update(id, x => x with { TtlSecurityHops = null }); return; }

@@ -58,8 +58,8 @@ internal sealed partial class ConfigParserState
             _line = i + 1;
             string trimmed = lines[i].Trim();
             if (trimmed.Length == 0 || trimmed[0] is '!' or '#') continue;
-            _command = trimmed;
             var t = trimmed.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            _command = RedactCommand(t, trimmed);
             Dispatch(t);
         }
         var config = Finish();
@@ -158,6 +158,14 @@ internal sealed partial class ConfigParserState
             or "access-list" or "segment-routing" or "mpls" or "key" or "nexthop-group";
 
     // ------------------------------------------------------------------ diagnostics
+
+    /// <summary>Diagnostics quote the command; a password in it is replaced so that logs never carry it.</summary>
+    private static string RedactCommand(string[] t, string line)
+    {
+        int i = Array.IndexOf(t, "password");
+        if (i < 0 || i == t.Length - 1) return line;
+        return string.Join(' ', t[..(i + 1)]) + " " + ConfigPrinter.Redacted;
+    }
 
     private void Error(string message) => _errors.Add(new ConfigError(_file, _line, _command, message));
 

@@ -138,7 +138,7 @@ public static class ConfigPrinter
         if (n.Bfd == false) w.Line(1, $"no {p}bfd");
         if (n.BfdCheckControlPlaneFailure is bool cpf) { if (cpf) L("bfd check-control-plane-failure"); else w.Line(1, $"no {p}bfd check-control-plane-failure"); }
         if (n.Port is int port) L(Inv($"port {port}"));
-        if (n.Password is not null) L($"password {(redact ? Redacted : n.Password)}");
+        if (n.Password is { } pw) L($"password {(redact ? Redacted : pw.Value)}");
         if (n.Passive is bool pas) { if (pas) L("passive"); else w.Line(1, $"no {p}passive"); }
         if (n.EbgpMultihop is int mh) L(mh == 255 ? "ebgp-multihop" : Inv($"ebgp-multihop {mh}"));
         if (n.TtlSecurityHops is int hops) L(Inv($"ttl-security hops {hops}"));

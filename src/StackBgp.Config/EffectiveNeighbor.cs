@@ -53,7 +53,7 @@ public sealed record EffectiveNeighbor
     public bool Shutdown { get; init; }
     public string? ShutdownMessage { get; init; }
     public int Port { get; init; } = 179;
-    public string? Password { get; init; }
+    public Secret? Password { get; init; }
     public int? TtlSecurityHops { get; init; }
     public bool DisableConnectedCheck { get; init; }
     public bool Bfd { get; init; }

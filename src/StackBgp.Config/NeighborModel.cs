@@ -118,7 +118,7 @@ public sealed record NeighborConfig
     public bool? Shutdown { get; init; }
     public string? ShutdownMessage { get; init; }
     public int? Port { get; init; }
-    public string? Password { get; init; }
+    public Secret? Password { get; init; }
     public int? TtlSecurityHops { get; init; }
     public bool? DisableConnectedCheck { get; init; }
     public bool? Bfd { get; init; }

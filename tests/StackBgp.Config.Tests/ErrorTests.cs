@@ -144,3 +144,26 @@ public class ErrorTests
         Assert.Equal([5, 10], c.Policy.FindPrefixList(StackBgp.Wire.Afi.Ipv4, "b")!.Entries.Select(e => e.Seq));
     }
 }
+
+public class SecretTests
+{
+    [Fact]
+    public void Diagnostics_never_quote_a_password()
+    {
+        string longKey = new('k', 81);
+        var r = ConfigParser.Parse($"router bgp 65000\n neighbor 10.0.0.1 remote-as 1\n neighbor 10.0.0.1 password {longKey}\n neighbor 10.0.0.1 password two words", "t.conf");
+        Assert.Equal(2, r.Errors.Count);
+        Assert.All(r.Errors, e => Assert.DoesNotContain("kkkk", e.ToString(), StringComparison.Ordinal));
+        Assert.All(r.Errors, e => Assert.DoesNotContain("words", e.ToString(), StringComparison.Ordinal));
+        Assert.Equal("neighbor 10.0.0.1 password <redacted>", r.Errors[0].Command);
+    }
+
+    [Fact]
+    public void Records_holding_a_password_do_not_print_it()
+    {
+        var c = ConfigParser.Parse("router bgp 65000\n neighbor 10.0.0.1 remote-as 1\n neighbor 10.0.0.1 password TopSecret", "t.conf").Config!;
+        Assert.DoesNotContain("TopSecret", c.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("TopSecret", c.Bgp!.Neighbors[0].ToString(), StringComparison.Ordinal);
+        Assert.Equal("TopSecret", c.Bgp.Neighbors[0].Password?.Value);
+    }
+}

@@ -247,7 +247,8 @@ public class KitchenSinkTests
         Assert.Equal([new ListenRange(Prefix.Parse("100.64.0.0/16"), "rack")], b.ListenRanges);
         var aws = b.Effective(b.FindNeighbor("192.0.2.1")!, c.TimerDefaults);
         Assert.Equal("AWS Direct Connect (primary)", aws.Description);
-        Assert.Equal("Md5-Secret!", aws.Password);
+        Assert.Equal("Md5-Secret!", aws.Password?.Value);
+        Assert.DoesNotContain("Md5-Secret!", aws.ToString(), StringComparison.Ordinal);
         Assert.Equal("maintenance window 42", aws.ShutdownMessage);
         Assert.Equal(3, aws.EbgpMultihop);
         Assert.Equal(1179, aws.Port);

@@ -104,7 +104,7 @@ public class RhospConfigTests
         var e = c.Bgp!.EffectiveNeighbors(c.TimerDefaults)[0];
         Assert.Equal(RemoteAsKind.External, e.RemoteAs!.Kind);
         Assert.False(e.IsInternal(64999));
-        Assert.Equal("s3cr3t-Key", e.Password);
+        Assert.Equal("s3cr3t-Key", e.Password?.Value);
         Assert.Equal((1, 3), (e.KeepAlive, e.Hold));
         Assert.Equal(5, e.ConnectRetry);
         Assert.Equal(new BfdSettings { DetectMultiplier = 10, TransmitInterval = 500, ReceiveInterval = 500 }, c.Bfd.Profiles[0].Settings);
