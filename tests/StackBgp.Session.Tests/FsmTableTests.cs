@@ -24,7 +24,7 @@ public class FsmTableTests
         Connect       9                               -> Connect      5  DropConnection StartConnectRetryTimer StopDelayOpenTimer Connect
         Connect       12                              -> OpenSent     5  SendOpen StartLargeHoldTimer
         Connect       16,17                           -> OpenSent     5  StopConnectRetryTimer SendOpen StartLargeHoldTimer
-        Connect       18                              -> Idle         5  StopConnectRetryTimer DropConnection ReleaseResources
+        Connect       18                              -> Active       5  DropConnection StartConnectRetryTimer
         Connect       20                              -> OpenConfirm  5  StopConnectRetryTimer StopDelayOpenTimer SendOpen SendKeepalive StartKeepaliveTimer RestartHoldTimer
         Connect       21,22,24                        -> Idle         6  StopConnectRetryTimer ReleaseResources DropConnection DampPeerOscillations
         Connect       8,10,11,13,19,23,25-29          -> Idle         6  StopConnectRetryTimer StopDelayOpenTimer ReleaseResources DropConnection DampPeerOscillations

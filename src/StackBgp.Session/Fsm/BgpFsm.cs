@@ -109,10 +109,12 @@ public static partial class BgpFsm
                     r.Add(StopDelayOpenTimer);
                     return r;
                 }
-                r = new FsmResult(new FsmState(BgpState.Idle, s.ConnectRetryCounter));
-                r.Add(StopConnectRetryTimer);
+                // RFC says: stop the ConnectRetryTimer, drop, release, go to Idle. We do: go to
+                // Active and connect again when the ConnectRetryTimer fires (as FRR and BIRD do),
+                // because a restart from Idle would hammer an unreachable or refusing peer.
+                r = new FsmResult(new FsmState(BgpState.Active, s.ConnectRetryCounter));
                 r.Add(DropConnection);
-                r.Add(ReleaseResources);
+                r.Add(StartConnectRetryTimer);
                 return r;
             case FsmEvent.BGPOpen_with_DelayOpenTimer_running:
                 return OpenWhileDelayed(s, input);

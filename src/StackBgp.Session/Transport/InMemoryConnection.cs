@@ -5,13 +5,12 @@ namespace StackBgp.Session;
 
 /// <summary>
 /// Two connected in-memory endpoints (for tests and in-process topologies): what one writes, the
-/// other reads. <see cref="Abort"/> on either side ends both directions, like a TCP reset.
+/// other reads. <see cref="Abort"/> closes this side's direction (like a FIN).
 /// </summary>
 public sealed class InMemoryConnection : IBgpConnection
 {
     private readonly Pipe _incoming;
     private readonly Pipe _outgoing;
-    private InMemoryConnection? _other;
 
     private InMemoryConnection(Pipe incoming, Pipe outgoing, IPEndPoint local, IPEndPoint remote, ConnectionDirection direction)
     {
@@ -36,18 +35,14 @@ public sealed class InMemoryConnection : IBgpConnection
         var s2c = new Pipe(options);
         var client = new InMemoryConnection(s2c, c2s, clientEndPoint, serverEndPoint, ConnectionDirection.Outbound);
         var server = new InMemoryConnection(c2s, s2c, serverEndPoint, clientEndPoint, ConnectionDirection.Inbound);
-        client._other = server;
-        server._other = client;
         return (client, server);
     }
 
+    /// <summary>Closes like TCP: what was written is still delivered, then the other side reads end of stream.</summary>
     public void Abort()
     {
-        var ex = new IOException("connection reset");
-        _outgoing.Writer.Complete(ex);
-        _incoming.Writer.Complete(ex);
+        _outgoing.Writer.Complete();
         _incoming.Reader.CancelPendingRead();
-        _other?._incoming.Reader.CancelPendingRead();
     }
 
     public ValueTask DisposeAsync()
