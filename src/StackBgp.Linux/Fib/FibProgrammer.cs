@@ -14,7 +14,7 @@ namespace StackBgp.Linux.Fib;
 /// swept after a grace time), keeps or removes its routes at stop, and listens to route and
 /// link notifications to put back a route of ours that someone else deleted.
 /// </summary>
-public sealed partial class FibProgrammer : IAsyncDisposable
+public sealed partial class FibProgrammer : IFibProgrammer
 {
     private readonly FibOptions _options;
     private readonly ILogger _logger;

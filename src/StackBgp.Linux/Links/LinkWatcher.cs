@@ -14,7 +14,7 @@ namespace StackBgp.Linux.Links;
 /// every change. If the kernel drops notifications (overrun), the state is re-read and the
 /// differences are delivered as events.
 /// </summary>
-public sealed class LinkWatcher : IAsyncDisposable
+public sealed class LinkWatcher : ILinkWatcher
 {
     private readonly string? _netns;
     private readonly ILogger _logger;

@@ -37,7 +37,7 @@ public sealed record NextHopResolution(IPAddress NextHop, bool Reachable, int If
 /// change re-evaluates only the tracked next hops its prefix covers; a link change or a lost
 /// notification re-evaluates all. One owner task; lookups are pipelined in one batch.
 /// </summary>
-public sealed partial class NextHopTracker : IAsyncDisposable
+public sealed partial class NextHopTracker : INextHopTracker
 {
     private readonly NextHopTrackerOptions _options;
     private readonly ILogger _logger;
