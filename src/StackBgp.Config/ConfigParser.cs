@@ -112,7 +112,7 @@ internal sealed partial class ConfigParserState
         t.Length > 1 && t[0] == "bgp" && t[1] is "community-list" or "large-community-list" or "extcommunity-list" or "as-path";
 
     /// <summary>Which commands a block accepts; anything else closes the block (as vtysh does).</summary>
-    private static bool Owns(Ctx ctx, string[] t)
+    private bool Owns(Ctx ctx, string[] t)
     {
         string w = t[0];
         string[] rest = t.Length > 1 && w == "no" ? t[1..] : t;
@@ -130,6 +130,9 @@ internal sealed partial class ConfigParserState
                     or "table-map" or "distance" or "import" or "export" or "label" or "rd" or "rt" or "nexthop";
             case Ctx.IgnoredBlock:
                 if (k is "exit-address-family" or "exit" or "exit-vrf") return true;
+                // An unsupported top-level block (vrf, router ospf …) swallows everything up to the next
+                // top-level command; one inside router bgp (an address-family) only what router bgp does not own.
+                if (_ignoredParent == Ctx.Root) return !IsRootKeyword(rest);
                 if (k == "neighbor") return rest.Length > 2 && AfNeighborCommands.Contains(rest[2]);
                 return !Owns(Ctx.Bgp, t) && !IsRootKeyword(rest);
             case Ctx.RouteMap:
@@ -146,7 +149,8 @@ internal sealed partial class ConfigParserState
                 return k is "detect-multiplier" or "transmit-interval" or "receive-interval" or "passive-mode" or "minimum-ttl"
                     or "shutdown" or "echo-mode" or "echo-interval" or "echo" or "exit" or "profile" or "label";
             case Ctx.LineVty:
-                return k is "exec-timeout" or "access-class" or "login" or "exit" or "ipv6";
+                return k is "exec-timeout" or "access-class" or "login" or "exit"
+                    || (k == "ipv6" && rest.Length > 1 && rest[1] == "access-class");
             default:
                 return false;
         }

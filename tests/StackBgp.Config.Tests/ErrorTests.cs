@@ -131,6 +131,25 @@ public class ErrorTests
     }
 
     [Fact]
+    public void An_unsupported_block_is_one_error_and_parsing_resumes_after_it()
+    {
+        var r = ConfigParser.Parse("""
+            router ospf
+             network 10.0.0.0/8 area 0
+             passive-interface lo
+            exit
+            vrf red
+             vni 100
+            exit-vrf
+            line vty
+             exec-timeout 0 0
+            ipv6 prefix-list x permit ::/0
+            """, "t.conf");
+        Assert.Equal(["router ospf", "vrf red"], r.Errors.Select(e => e.Command));
+        Assert.Empty(r.Warnings);
+    }
+
+    [Fact]
     public void Prefix_list_sequence_numbers_are_assigned_as_frr_does()
     {
         var c = ConfigParser.Parse("""
