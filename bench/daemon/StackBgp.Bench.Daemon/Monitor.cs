@@ -96,7 +96,7 @@ internal static class Monitor
 
     private static string Line(string what) => string.Create(
         CultureInfo.InvariantCulture,
-        $"{what} reach={_reach} last={_last} present={_present.Count} announced={_announced} withdrawn={_withdrawn} updates={_updates}");
+        $"{what} reach={_reach} last={_last} present={_present.Count} announced={_announced} withdrawn={_withdrawn} updates={_updates} cpu={Environment.CpuUsage.TotalTime.TotalSeconds:F2}");
 
     // RFC 4271 §4.3 UPDATE: withdrawn length, withdrawn routes, attributes length, attributes, NLRI.
     private static void OnMessage(ReadOnlySpan<byte> m, long now)

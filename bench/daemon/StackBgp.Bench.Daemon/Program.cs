@@ -81,18 +81,35 @@ internal static class Program
         var report = new Report(scenarios, daemons, runs, seed, args.Get("command", "bench/daemon/run.sh"));
         report.MachineBefore();
         var runner = new Runner(self, seed, args.Double("timeout", 600));
+
+        // A (scenario, daemon) whose run took longer than --slow-limit seconds is not repeated: on
+        // this 2-core machine GoBGP needs minutes for 1M prefixes, and 3 runs would take most of an hour.
+        double slowLimit = args.Double("slow-limit", 240);
+        var tooSlow = new HashSet<(string, string)>();
         for (int r = 0; r < runs; r++)
         {
             foreach (Scenario sc in scenarios)
             {
                 foreach ((string key, DaemonUnderTest? d, _) in daemons)
                 {
+                    if (tooSlow.Contains((sc.Name, key)))
+                    {
+                        continue;
+                    }
+
                     Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"bench: run {r + 1}/{runs} {sc.Name} {d?.Name ?? "floor"} ... "));
                     Measurement m = runner.RunOnce(d, sc);
                     Console.Error.WriteLine(m.Ok
                         ? string.Create(CultureInfo.InvariantCulture, $"{m.Seconds:F2} s, CPU {m.CpuSeconds:F1} s, RSS {m.PeakRssMiB:F0} MiB ({m.Detail})")
                         : "FAILED: " + m.Detail);
                     report.Add(sc, key, m);
+                    if (!m.Ok || m.Seconds > slowLimit)
+                    {
+                        tooSlow.Add((sc.Name, key));
+                        report.NotRepeated(sc, key, m.Ok
+                            ? string.Create(CultureInfo.InvariantCulture, $"run {r + 1} took {m.Seconds:F0} s (> --slow-limit {slowLimit:F0} s), not repeated")
+                            : $"run {r + 1} failed, not repeated");
+                    }
                 }
             }
         }

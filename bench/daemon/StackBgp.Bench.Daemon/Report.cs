@@ -10,6 +10,7 @@ internal sealed class Report(Scenario[] scenarios, List<(string Key, DaemonUnder
     private readonly DateTime _started = DateTime.UtcNow;
     private string _loadBefore = "";
     private string _loadAfter = "";
+    private readonly List<string> _notes = [];
 
     public void Add(Scenario sc, string daemon, Measurement m)
     {
@@ -20,6 +21,8 @@ internal sealed class Report(Scenario[] scenarios, List<(string Key, DaemonUnder
 
         list.Add(m);
     }
+
+    public void NotRepeated(Scenario sc, string daemon, string why) => _notes.Add($"{Name(daemon)}, {sc.Name}: {why}");
 
     public void MachineBefore() => _loadBefore = LoadAverage();
 
@@ -50,7 +53,7 @@ internal sealed class Report(Scenario[] scenarios, List<(string Key, DaemonUnder
 
         md.Append("Time = from the injector's first UPDATE write to the monitor's last needed prefix (1 injector: the N-th distinct prefix; ");
         md.Append("10 injectors: the last UPDATE carrying routes once all N are present, confirmed by 2 s of silence). ");
-        md.Append("CPU = the daemon's utime+stime during that window; RSS = the daemon's VmHWM (peak, since start), summed over its processes. Medians; ratio = StackBgp ÷ that daemon.\n\n");
+        md.Append("CPU = the daemon's utime+stime during that window; RSS = the daemon's VmHWM (peak, since start), summed over its processes. Medians; ratio = StackBgp ÷ that daemon. ¹ floor row: CPU of the monitor process over its whole life (start-up and JIT included), to show it is not the bottleneck.\n\n");
 
         foreach (Scenario sc in scenarios)
         {
@@ -68,7 +71,7 @@ internal sealed class Report(Scenario[] scenarios, List<(string Key, DaemonUnder
 
                 string name = d?.Name ?? "floor (no daemon)";
                 string time = st.Ok > 0 ? F(st.Time, 2) : "failed";
-                string cpu = d is null || st.Ok == 0 ? "–" : F(st.Cpu, 1);
+                string cpu = st.Ok == 0 ? "–" : d is null ? F(st.Cpu, 1) + " ¹" : F(st.Cpu, 1);
                 string rss = d is null || st.Ok == 0 ? "–" : F(st.Rss, 0);
                 string rt = d is null || sb is null || sb.Ok == 0 || st.Ok == 0 || key == "stackbgp" ? "" : F(sb.Time / st.Time, 2);
                 string rr = d is null || sb is null || sb.Ok == 0 || st.Ok == 0 || key == "stackbgp" ? "" : F(sb.Rss / st.Rss, 2);
@@ -90,8 +93,21 @@ internal sealed class Report(Scenario[] scenarios, List<(string Key, DaemonUnder
             md.Append('\n');
         }
 
+        if (_notes.Count > 0)
+        {
+            md.Append("Not repeated:\n");
+            foreach (string n in _notes)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"- {n}\n");
+            }
+
+            md.Append('\n');
+        }
+
         return md.ToString();
     }
+
+    private string Name(string key) => daemons.FirstOrDefault(d => d.Key == key).Daemon?.Name ?? "floor";
 
     private Stats? Get(Scenario sc, string key)
     {

@@ -83,11 +83,13 @@ internal sealed class Runner(string self, int seed, double monitorTimeout)
             (double cpu1, double rss) = nsD is null ? (0, 0) : Usage(nsD);
             if (done.StartsWith("TIMEOUT", StringComparison.Ordinal))
             {
-                return new Measurement(0, cpu1 - cpu0, rss, MonitorTimeoutReason, done);
+                return new Measurement(0, cpu1 - cpu0, rss, string.Create(CultureInfo.InvariantCulture,
+                    $"{MonitorTimeoutReason}: {FieldText(done, "present")} of {sc.Prefixes} prefixes present after {monitorTimeout:F0} s"), done);
             }
 
             long end = sc.Injectors == 1 ? Field(done, "reach") : Field(done, "last");
-            return new Measurement((end - start) / (double)Stopwatch.Frequency, cpu1 - cpu0, rss, null, done);
+            double cpu = nsD is null ? double.Parse(FieldText(done, "cpu"), CultureInfo.InvariantCulture) : cpu1 - cpu0;
+            return new Measurement((end - start) / (double)Stopwatch.Frequency, cpu, rss, null, done);
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)
         {
@@ -133,13 +135,15 @@ internal sealed class Runner(string self, int seed, double monitorTimeout)
     private static long Ticks(string line, string word) =>
         long.Parse(line[(word.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
 
-    private static long Field(string line, string key)
+    private static long Field(string line, string key) => long.Parse(FieldText(line, key), CultureInfo.InvariantCulture);
+
+    private static string FieldText(string line, string key)
     {
         foreach (string part in line.Split(' '))
         {
             if (part.StartsWith(key + "=", StringComparison.Ordinal))
             {
-                return long.Parse(part[(key.Length + 1)..], CultureInfo.InvariantCulture);
+                return part[(key.Length + 1)..];
             }
         }
 
