@@ -32,6 +32,14 @@ public sealed partial class BgpSession
         {
             if (from != BgpState.Established && _reason is not null) LogSessionFailed(_logger, PeerAddress, from, _reason.Text);
             _reason = null;
+            if (!_adminDown && from is BgpState.OpenSent or BgpState.OpenConfirm && _secondary is { } sec)
+            {
+                // §6.8: each connection has its own FSM; the second one carries on (typically the
+                // peer just closed ours with Cease/Connection Collision Resolution). Its OPEN, if
+                // already read, arrives as SecondaryOpen and is handled as on the session's connection.
+                Promote(sec);
+                return r;
+            }
             await CloseSecondaryAsync(null).ConfigureAwait(false);
             if (!_adminDown) Post(new AutoRestart());
         }

@@ -25,6 +25,8 @@ public sealed partial class BgpSession
         public IBgpConnection Connection { get; } = connection;
         public ConnectionWriter? Writer { get; set; }
         public bool Completed { get; set; }
+        /// <summary>A handshake reader owns the input until the peer's OPEN is in; the owner must not read.</summary>
+        public volatile bool HandshakePending;
         public Task Handshake { get; set; } = Task.CompletedTask;
     }
 
@@ -124,7 +126,13 @@ public sealed partial class BgpSession
         sec.Writer = CreateWriter(sec);
         _secondary = sec;
         sec.Writer.EnqueueControl(_ourOpenBytes);
-        sec.Handshake = Task.Run(() => ReadSecondaryOpenAsync(sec));
+        sec.HandshakePending = true;
+        sec.Handshake = Task.Run(async () =>
+        {
+            SecondaryOpen result = await ReadSecondaryOpenAsync(sec).ConfigureAwait(false);
+            sec.HandshakePending = false;
+            Post(result);
+        });
         await StepAsync(ev).ConfigureAwait(false);
     }
 
@@ -140,8 +148,8 @@ public sealed partial class BgpSession
         ex => Post(new WriterFailed(conn, ex?.Message ?? "connection closed")),
         () => Post(new SendHoldExpired(conn)));
 
-    /// <summary>Reads frames on the second connection until its OPEN (off the owner task; posts the result).</summary>
-    private async Task ReadSecondaryOpenAsync(Conn sec)
+    /// <summary>Reads frames on the second connection until its OPEN (off the owner task; the caller posts the result).</summary>
+    private async Task<SecondaryOpen> ReadSecondaryOpenAsync(Conn sec)
     {
         var input = sec.Connection.Input;
         using var timeout = new CancellationTokenSource(BgpFsm.LargeHoldTime, _time);
@@ -158,38 +166,25 @@ public sealed partial class BgpSession
                     if (BgpFraming.TryReadMessage(ref buffer, DecodeContext.StandardMaxLength, out var type, out var body, out var headerError))
                     {
                         consumed = buffer.Start;
-                        if (headerError is WireError he)
-                        {
-                            Post(new SecondaryOpen(sec, null, he.ToNotification(), he.Reason));
-                            return;
-                        }
+                        if (headerError is WireError he) return new SecondaryOpen(sec, null, he.ToNotification(), he.Reason);
                         if (type != BgpMessageType.Open)
-                        {
-                            Post(new SecondaryOpen(sec, null, new NotificationMessage(BgpErrorCode.FiniteStateMachine, (byte)FsmErrorSubcode.UnexpectedMessageInOpenSent), $"{type} before OPEN"));
-                            return;
-                        }
+                            return new SecondaryOpen(sec, null, new NotificationMessage(BgpErrorCode.FiniteStateMachine, (byte)FsmErrorSubcode.UnexpectedMessageInOpenSent), $"{type} before OPEN");
                         var span = BgpFraming.Contiguous(body, ref scratch);
-                        if (!MessageCodec.TryDecode(type, span, default, out var msg, out var err))
-                            Post(new SecondaryOpen(sec, null, err!.Value.ToNotification(), err.Value.Reason));
-                        else
-                            Post(new SecondaryOpen(sec, (OpenMessage)msg!, null, null));
-                        return;
+                        return MessageCodec.TryDecode(type, span, default, out var msg, out var err)
+                            ? new SecondaryOpen(sec, (OpenMessage)msg!, null, null)
+                            : new SecondaryOpen(sec, null, err!.Value.ToNotification(), err.Value.Reason);
                     }
                 }
                 finally
                 {
                     input.AdvanceTo(consumed, buffer.End);
                 }
-                if (r.IsCompleted)
-                {
-                    Post(new SecondaryOpen(sec, null, null, "closed before OPEN"));
-                    return;
-                }
+                if (r.IsCompleted) return new SecondaryOpen(sec, null, null, "closed before OPEN");
             }
         }
         catch (Exception ex) when (IsTransportError(ex))
         {
-            Post(new SecondaryOpen(sec, null, null, ex.Message));
+            return new SecondaryOpen(sec, null, null, ex.Message);
         }
         finally
         {
@@ -206,6 +201,25 @@ public sealed partial class BgpSession
     private async Task SecondaryOpenAsync(SecondaryOpen so)
     {
         Conn sec = so.Conn;
+        if (sec == _primary && _fsm.State == BgpState.OpenSent)
+        {
+            // Promoted when the other connection failed before this OPEN came in: plain OPEN handling.
+            if (so.Open is null)
+            {
+                if (so.Error is not null) await StepAsync(new FsmInput(FsmEvent.BGPOpenMsgErr, so.Error)).ConfigureAwait(false);
+                else await TransportFailedAsync(sec, so.Problem ?? "closed before OPEN").ConfigureAwait(false);
+            }
+            else if (!CapabilityNegotiation.TryNegotiate(_config, _ourOpen, so.Open, sec.Connection.LocalEndPoint, sec.Connection.RemoteEndPoint, out var n1, out var e1))
+            {
+                LogOpenRefused(_logger, PeerAddress, e1!.ToString());
+                await StepAsync(new FsmInput(FsmEvent.BGPOpenMsgErr, e1)).ConfigureAwait(false);
+            }
+            else
+            {
+                await OpenAcceptedAsync(n1!).ConfigureAwait(false);
+            }
+            return;
+        }
         if (sec != _secondary) return;
         if (so.Open is null || _primary is null)
         {
@@ -235,12 +249,19 @@ public sealed partial class BgpSession
         loser.Writer!.EnqueueControl(MessageCodec.Encode(Collision.Notification));
         LogNotificationSent(_logger, PeerAddress, Collision.Notification.ToString());
         await CloseConnAsync(loser).ConfigureAwait(false);
+        Promote(sec);
+        await OpenAcceptedAsync(neg!).ConfigureAwait(false);
+    }
+
+    /// <summary>The second connection becomes the session's connection, in OpenSent (our OPEN is on it).</summary>
+    private void Promote(Conn sec)
+    {
         _secondary = null;
         Volatile.Write(ref _primary, sec);
         _fsm = new FsmState(BgpState.OpenSent, _fsm.ConnectRetryCounter);
         Publish();
         Arm(TimerKind.Hold, BgpFsm.LargeHoldTime);
-        await OpenAcceptedAsync(neg!).ConfigureAwait(false);
+        LogConnected(_logger, PeerAddress, sec.Connection.Direction, sec.Connection.LocalEndPoint, sec.Connection.RemoteEndPoint);
     }
 
     private async Task CloseSecondaryAsync(NotificationMessage? notification)

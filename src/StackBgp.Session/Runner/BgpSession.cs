@@ -196,7 +196,7 @@ public sealed partial class BgpSession : IAsyncDisposable
                 while (_inbox.Reader.TryRead(out var input)) await HandleInputAsync(input).ConfigureAwait(false);
                 await BuryAsync().ConfigureAwait(false);
                 Conn? conn = _primary;
-                if (conn is null)
+                if (conn is null || conn.HandshakePending)
                 {
                     if (!await _inbox.Reader.WaitToReadAsync().ConfigureAwait(false)) break;
                     continue;
