@@ -79,30 +79,31 @@ public static class ConfigPrinter
     private static void PrintBgp(Writer w, BgpInstance b, bool redact)
     {
         w.Line(Inv($"router bgp {b.Asn}"));
+        // Order of FRR's bgp_config_write, so our output reads like FRR's.
         if (b.RouterId is not null) w.Line(1, $"bgp router-id {b.RouterId}");
         if (b.LogNeighborChanges) w.Line(1, "bgp log-neighbor-changes");
         if (b.AlwaysCompareMed) w.Line(1, "bgp always-compare-med");
-        if (b.DeterministicMed) w.Line(1, "bgp deterministic-med");
+        if (!b.EbgpRequiresPolicy) w.Line(1, "no bgp ebgp-requires-policy");
+        if (!b.HardAdministrativeReset) w.Line(1, "no bgp hard-administrative-reset");
+        if (!b.DefaultIpv4Unicast) w.Line(1, "no bgp default ipv4-unicast");
+        if (b.DefaultLocalPreference is uint lp) w.Line(1, Inv($"bgp default local-preference {lp}"));
+        if (!b.NetworkImportCheck) w.Line(1, "no bgp network import-check");
         if (b.GracefulShutdown) w.Line(1, "bgp graceful-shutdown");
         if (b.ClusterId is not null) w.Line(1, $"bgp cluster-id {b.ClusterId}");
-        if (b.BestpathAsPathIgnore) w.Line(1, "bgp bestpath as-path ignore");
-        if (b.BestpathAsPathMultipathRelax) w.Line(1, "bgp bestpath as-path multipath-relax");
-        if (b.BestpathCompareRouterId) w.Line(1, "bgp bestpath compare-routerid");
-        if (b.MedMissingAsWorst) w.Line(1, "bgp bestpath med missing-as-worst");
-        if (b.DefaultLocalPreference is uint lp) w.Line(1, Inv($"bgp default local-preference {lp}"));
-        if (!b.DefaultIpv4Unicast) w.Line(1, "no bgp default ipv4-unicast");
-        if (!b.EbgpRequiresPolicy) w.Line(1, "no bgp ebgp-requires-policy");
-        if (!b.NetworkImportCheck) w.Line(1, "no bgp network import-check");
+        if (b.DeterministicMed) w.Line(1, "bgp deterministic-med");
         if (b.GracefulRestart) w.Line(1, "bgp graceful-restart");
         if (b.GracefulRestartDisable) w.Line(1, "bgp graceful-restart-disable");
         if (b.GracefulRestartTime is int rt) w.Line(1, Inv($"bgp graceful-restart restart-time {rt}"));
         if (b.GracefulRestartStalepathTime is int sp) w.Line(1, Inv($"bgp graceful-restart stalepath-time {sp}"));
         if (b.GracefulRestartPreserveFwState) w.Line(1, "bgp graceful-restart preserve-fw-state");
         if (!b.GracefulRestartNotification) w.Line(1, "no bgp graceful-restart notification");
-        if (!b.HardAdministrativeReset) w.Line(1, "no bgp hard-administrative-reset");
         if (b.LongLivedStaleTime is int ll) w.Line(1, Inv($"bgp long-lived-graceful-restart stale-time {ll}"));
-        if (b.CoalesceTime is int ct) w.Line(1, Inv($"coalesce-time {ct}"));
+        if (b.BestpathAsPathIgnore) w.Line(1, "bgp bestpath as-path ignore");
+        if (b.BestpathAsPathMultipathRelax) w.Line(1, "bgp bestpath as-path multipath-relax");
+        if (b.BestpathCompareRouterId) w.Line(1, "bgp bestpath compare-routerid");
+        if (b.MedMissingAsWorst) w.Line(1, "bgp bestpath med missing-as-worst");
         if (b.Timers is { } t) w.Line(1, Inv($"timers bgp {t.KeepAlive} {t.Hold}"));
+        if (b.CoalesceTime is int ct) w.Line(1, Inv($"coalesce-time {ct}"));
         foreach (var g in b.PeerGroups)
         {
             w.Line(1, $"neighbor {g.Id} peer-group");
@@ -112,11 +113,15 @@ public static class ConfigPrinter
         if (b.ListenLimit is int lim) w.Line(1, Inv($"bgp listen limit {lim}"));
         foreach (var n in b.Neighbors)
         {
+            bool remoteAsOnInterfaceLine = n.Kind == NeighborKind.Interface && n.PeerGroup is null && n.RemoteAs is not null;
             if (n.Kind == NeighborKind.Interface)
-                w.Line(1, $"neighbor {n.Id} interface{(n.InterfaceV6Only ? " v6only" : "")}{(n.PeerGroup is null ? "" : $" peer-group {n.PeerGroup}")}");
+            {
+                string tail = n.PeerGroup is not null ? $" peer-group {n.PeerGroup}" : remoteAsOnInterfaceLine ? $" remote-as {n.RemoteAs}" : "";
+                w.Line(1, $"neighbor {n.Id} interface{(n.InterfaceV6Only ? " v6only" : "")}{tail}");
+            }
             else if (n.PeerGroup is not null)
                 w.Line(1, $"neighbor {n.Id} peer-group {n.PeerGroup}");
-            PrintNeighborSession(w, n, redact);
+            PrintNeighborSession(w, remoteAsOnInterfaceLine ? n with { RemoteAs = null } : n, redact);
         }
         foreach (var fam in EffectiveNeighbor.KnownFamilies)
             PrintAf(w, b, fam);

@@ -49,4 +49,20 @@ public class GoldenFrrOutputTests
             .Where(l => l.Trim() is not ("!" or "exit" or "profile tripleo"));
         Assert.All(frrLines, l => Assert.Contains(l, ours));
     }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Our_router_bgp_section_is_frrs_line_for_line(string file)
+    {
+        static List<string> Section(string text)
+        {
+            var lines = text.Split('\n').ToList();
+            int start = lines.FindIndex(l => l.StartsWith("router bgp", StringComparison.Ordinal));
+            int end = lines.FindIndex(start, l => l == "exit");
+            return lines[start..(end + 1)];
+        }
+        string frr = Read(file);
+        string ours = ConfigPrinter.Print(ConfigParser.Parse(frr, file).Config!);
+        Assert.Equal(Section(frr), Section(ours));
+    }
 }
