@@ -143,7 +143,10 @@ public sealed partial class BfdEngine : IDisposable
     private void Publish(BfdSessionKey key, in BfdSessionChange change, BfdDiagnostic remoteDiagnostic)
     {
         var ev = new BfdStateChange(key, change.Old, change.New, change.Diagnostic, remoteDiagnostic, DateTimeOffset.UtcNow);
-        _logger.LogInformation("BFD peer {Key}: {Old} -> {New} ({Diag})", key, change.Old, change.New, BfdNames.Format(change.Diagnostic));
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            _logger.LogInformation("BFD peer {Key}: {Old} -> {New} ({Diag})", key, change.Old, change.New, BfdNames.Format(change.Diagnostic));
+        }
         foreach (var channel in Volatile.Read(ref _subscribers)) channel.Writer.TryWrite(ev);
     }
 

@@ -94,6 +94,9 @@ internal sealed class NetnsPair : IDisposable
             Netns.Ip($"-n {B} addr add 10.77.0.2/24 dev vb");
             Netns.Ip($"-n {A} addr add fd77::1/64 dev va nodad");
             Netns.Ip($"-n {B} addr add fd77::2/64 dev vb nodad");
+            // Only our link-local addresses (no EUI-64 one appearing after DAD), so sources are known.
+            Netns.Ip($"-n {A} link set va addrgenmode none");
+            Netns.Ip($"-n {B} link set vb addrgenmode none");
             Netns.Ip($"-n {A} addr add fe80::77:1/64 dev va nodad");
             Netns.Ip($"-n {B} addr add fe80::77:2/64 dev vb nodad");
             Netns.Ip($"-n {A} addr add 10.78.0.1/32 dev lo");
