@@ -16,6 +16,8 @@ internal sealed unsafe partial class IoUring : IDisposable
     private const long OffCqRing = 0x8000000;
     private const long OffSqes = 0x10000000;
     private const uint FeatSingleMmap = 1;
+    // IORING_FEAT_FAST_POLL appeared in 5.7, after IORING_OP_SEND (5.6) and IOSQE_IO_HARDLINK (5.5).
+    private const uint FeatFastPoll = 1 << 5;
     private const byte OpTimeout = 11;
     private const byte OpSend = 26;
     private const byte SqeHardLink = 8;
@@ -82,6 +84,11 @@ internal sealed unsafe partial class IoUring : IDisposable
         Params p = default;
         long fd = Syscall(SysIoUringSetup, entries, (nint)(&p), 0, 0, 0, 0);
         if (fd < 0) return null;
+        if ((p.Features & FeatFastPoll) == 0)
+        {
+            LinuxNative.Close((int)fd);
+            return null;
+        }
         try
         {
             return new IoUring((int)fd, p);
