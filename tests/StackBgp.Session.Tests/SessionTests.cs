@@ -306,3 +306,103 @@ public class SessionTests
         Assert.Equal(SessionDownKind.SendHoldTimerExpired, ha.Downs.Single().Kind);
     }
 }
+
+public class SessionErrorTests
+{
+    private static async Task<(BgpSession Session, RawPeer Peer, RecordingHandler Handler)> EstablishedWithRawPeer(FakeTimeProvider time)
+    {
+        var ha = new RecordingHandler();
+        var connector = new InMemoryConnector(new IPEndPoint(Sessions.A, 50001), new IPEndPoint(Sessions.B, 179));
+        RawPeer? peer = null;
+        connector.Target = c => peer = new RawPeer(c);
+        var a = new BgpSession(Sessions.Config(Sessions.B, 65001, 65002, 0x01010101), connector, ha, time);
+        a.Start();
+        await Poll.UntilAsync(() => peer is not null, "connected");
+        await peer!.ReadAsync<OpenMessage>();
+        await peer.SendAsync(Sessions.PeerOpen(65002, 0x02020202));
+        await peer.ReadAsync<KeepaliveMessage>();
+        await peer.SendAsync(KeepaliveMessage.Instance);
+        await Poll.UntilAsync(() => ha.EstablishedCount == 1, "Established", () => ha.All);
+        return (a, peer, ha);
+    }
+
+    [Fact]
+    public async Task Treat_as_withdraw_is_passed_on_and_the_session_stays_up()
+    {
+        var time = new FakeTimeProvider();
+        var (a, peer, ha) = await EstablishedWithRawPeer(time);
+        await using var _ = a;
+        // Loopback next hop: semantically wrong (RFC 7606 §7.3) -> treat-as-withdraw.
+        await peer.SendRawAsync(Sessions.Update(default, Sessions.Attrs(65002, "127.0.0.1"), "192.0.2.0/24"));
+        await Poll.UntilAsync(() => ha.Withdrawn.Count == 1, "the prefix handed on as withdrawn", () => ha.All);
+        Assert.Contains("update TreatAsWithdraw", ha.All, StringComparison.Ordinal);
+        Assert.Empty(ha.Announced);
+        Assert.Equal(BgpState.Established, a.State);
+    }
+
+    [Fact]
+    public async Task A_session_reset_error_sends_the_UPDATE_error_NOTIFICATION()
+    {
+        var time = new FakeTimeProvider();
+        var (a, peer, ha) = await EstablishedWithRawPeer(time);
+        await using var _ = a;
+        // Withdrawn routes length larger than the message: Malformed Attribute List (RFC 7606 §5.3: session reset).
+        byte[] bad = new byte[BgpFraming.HeaderLength + 4];
+        BgpFraming.WriteHeader(bad, bad.Length, BgpMessageType.Update);
+        bad[19] = 0;
+        bad[20] = 200;
+        await peer.SendRawAsync(bad);
+        var n = await peer.ReadAsync<NotificationMessage>();
+        Assert.Equal(BgpErrorCode.UpdateMessage, n.Code);
+        Assert.Equal((byte)UpdateMessageSubcode.MalformedAttributeList, n.Subcode);
+        await Poll.UntilAsync(() => ha.Downs.Count == 1, "Down", () => ha.All);
+        Assert.Equal(SessionDownKind.NotificationSent, ha.Downs.Single().Kind);
+    }
+
+    [Fact]
+    public async Task Bad_marker_is_a_message_header_error()
+    {
+        var time = new FakeTimeProvider();
+        var (a, peer, ha) = await EstablishedWithRawPeer(time);
+        await using var _ = a;
+        byte[] bad = MessageCodec.Encode(KeepaliveMessage.Instance);
+        bad[3] = 0;
+        await peer.SendRawAsync(bad);
+        var n = await peer.ReadAsync<NotificationMessage>();
+        Assert.Equal(BgpErrorCode.MessageHeader, n.Code);
+        Assert.Equal((byte)MessageHeaderSubcode.ConnectionNotSynchronized, n.Subcode);
+    }
+
+    [Fact]
+    public async Task UPDATE_before_Established_is_an_FSM_error_in_OpenConfirm()
+    {
+        var time = new FakeTimeProvider();
+        var ha = new RecordingHandler();
+        var connector = new InMemoryConnector(new IPEndPoint(Sessions.A, 50001), new IPEndPoint(Sessions.B, 179));
+        RawPeer? peer = null;
+        connector.Target = c => peer = new RawPeer(c);
+        await using var a = new BgpSession(Sessions.Config(Sessions.B, 65001, 65002, 0x01010101), connector, ha, time);
+        a.Start();
+        await Poll.UntilAsync(() => peer is not null, "connected");
+        await peer!.ReadAsync<OpenMessage>();
+        await peer.SendAsync(Sessions.PeerOpen(65002, 0x02020202));
+        await peer.ReadAsync<KeepaliveMessage>();
+        await peer.SendRawAsync(Sessions.Update(default, Sessions.Attrs(65002, "192.0.2.1"), "192.0.2.0/24"));
+        var n = await peer.ReadAsync<NotificationMessage>();
+        Assert.Equal(BgpErrorCode.FiniteStateMachine, n.Code);
+        Assert.Equal((byte)FsmErrorSubcode.UnexpectedMessageInOpenConfirm, n.Subcode);
+        Assert.Equal(0, ha.EstablishedCount);
+    }
+
+    [Fact]
+    public async Task Inbound_connection_while_stopped_is_refused()
+    {
+        var time = new FakeTimeProvider();
+        await using var a = new BgpSession(Sessions.Config(Sessions.B, 65001, 65002, 0x01010101), null, new RecordingHandler(), time);
+        await a.StopAsync();
+        var (client, server) = InMemoryConnection.CreatePair(new IPEndPoint(Sessions.B, 40000), new IPEndPoint(Sessions.A, 179));
+        a.AcceptConnection(server);
+        Assert.True(await new RawPeer(client).ClosedAsync(), "refused connection is closed");
+        Assert.Equal(BgpState.Idle, a.State);
+    }
+}
