@@ -5,7 +5,7 @@ using StackBgp.Core;
 namespace StackBgp.Daemon;
 
 /// <summary>The gRPC face of the instance: each call is a vtysh-style command.</summary>
-internal sealed class ControlService(BgpInstance instance) : Control.ControlBase
+internal sealed class ControlService(Router instance) : Control.ControlBase
 {
     public override async Task<ExecuteReply> Execute(ExecuteRequest request, ServerCallContext context)
     {

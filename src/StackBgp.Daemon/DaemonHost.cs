@@ -31,23 +31,25 @@ internal static class DaemonHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ListenUnixSocket(socketPath, l => l.Protocols = HttpProtocols.Http2);
-            if (config.Api.TcpListen is { } tcp)
+            if (config.Api is { ListenEndpoint: { } endpoint } api)
             {
-                // RFC-free but non-negotiable: the API never goes over TCP in clear text.
-                k.Listen(tcp.Address, tcp.Port, l =>
+                // The API never goes over TCP in clear text: `api listen` requires `tls cert … key …`.
+                var ep = System.Net.IPEndPoint.Parse(endpoint);
+                var cert = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(api.TlsCertFile!, api.TlsKeyFile);
+                k.Listen(ep, l =>
                 {
                     l.Protocols = HttpProtocols.Http2;
-                    l.UseHttps(tcp.CertificatePath, tcp.KeyPath is null ? null : "");
+                    l.UseHttps(cert);
                 });
             }
         });
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton(sp => new BgpInstance(config, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System));
+        builder.Services.AddSingleton(sp => new Router(config, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System, options.RouterOptions));
 
         await using var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
         var log = loggerFactory.CreateLogger("stackbgpd");
-        var instance = app.Services.GetRequiredService<BgpInstance>();
+        var instance = app.Services.GetRequiredService<Router>();
         app.MapGrpcService<ControlService>();
 
         using var reload = System.Runtime.InteropServices.PosixSignalRegistration.Create(
@@ -69,15 +71,15 @@ internal static class DaemonHost
         return 0;
     }
 
-    private static async Task ReloadAsync(BgpInstance instance, string configPath, ILogger log)
+    private static async Task ReloadAsync(Router instance, string configPath, ILogger log)
     {
         var parsed = ConfigParser.Parse(await File.ReadAllTextAsync(configPath).ConfigureAwait(false), configPath);
         foreach (var e in parsed.Errors) log.LogError("reload: {Error}", e.ToString());
-        if (parsed.Config is null || parsed.Errors.Any(e => !e.IsWarning))
+        if (!parsed.IsValid)
         {
             log.LogError("reload of {Config} refused: the running configuration is unchanged", configPath);
             return;
         }
-        await instance.ReloadAsync(parsed.Config, CancellationToken.None).ConfigureAwait(false);
+        await instance.ReloadAsync(parsed.Config!, CancellationToken.None).ConfigureAwait(false);
     }
 }

@@ -9,12 +9,16 @@ internal sealed record DaemonOptions
     public bool Check { get; init; }
     public bool Help { get; init; }
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+    public StackBgp.Core.RouterOptions RouterOptions { get; init; } = new();
 
     public const string Usage = """
         usage: stackbgpd [--config FILE] [--socket PATH] [--log-level trace|debug|information|warning|error] [--check]
           --config FILE   FRR-syntax configuration (default /etc/frr/frr.conf)
           --socket PATH   API unix socket (default /run/stackbgp[/NETNS]/stackbgpd.sock, or `api socket` in the config)
           --check         validate the configuration, print every error, exit non-zero if there is one
+          --bgp-port N    BGP listen port (default 179; 0 = do not listen), as bgpd -p
+          --listen ADDR   BGP listen address (repeatable; default any), as bgpd -l
+          --no-kernel     no zebra role: no FIB programming, no link/address watching, as bgpd -Z
         """;
 
     public static DaemonOptions Parse(string[] args, out string? error)
@@ -42,6 +46,21 @@ internal sealed record DaemonOptions
                         error = $"--log-level needs one of trace, debug, information, warning, error (got '{level}')";
                     else
                         o = o with { LogLevel = l };
+                    break;
+                case "--bgp-port" or "-p":
+                    if (!int.TryParse(Next(), System.Globalization.CultureInfo.InvariantCulture, out int port) || port is < 0 or > 65535)
+                        error = "--bgp-port needs a port number 0..65535";
+                    else
+                        o = o with { RouterOptions = o.RouterOptions with { ListenPort = port } };
+                    break;
+                case "--listen" or "-l":
+                    if (!System.Net.IPAddress.TryParse(Next(), out var listen))
+                        error = "--listen needs an IP address";
+                    else
+                        o = o with { RouterOptions = o.RouterOptions with { ListenAddresses = [.. o.RouterOptions.ListenAddresses, listen] } };
+                    break;
+                case "--no-kernel" or "-Z":
+                    o = o with { RouterOptions = o.RouterOptions with { Kernel = false } };
                     break;
                 case "--help" or "-h":
                     o = o with { Help = true };

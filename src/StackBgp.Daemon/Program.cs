@@ -38,11 +38,13 @@ internal static class Program
             return 1;
         }
         var parsed = ConfigParser.Parse(await File.ReadAllTextAsync(path).ConfigureAwait(false), path);
+        foreach (var w in parsed.Warnings)
+            await Console.Error.WriteLineAsync(w.ToString()).ConfigureAwait(false);
         foreach (var e in parsed.Errors)
             await Console.Error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
-        if (parsed.Config is null || parsed.Errors.Any(e => !e.IsWarning))
+        if (!parsed.IsValid)
         {
-            await Console.Error.WriteLineAsync($"stackbgpd: {parsed.Errors.Count(e => !e.IsWarning)} error(s) in {path}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"stackbgpd: {parsed.Errors.Count} error(s) in {path}").ConfigureAwait(false);
             return 1;
         }
         if (options.Check)
@@ -54,7 +56,7 @@ internal static class Program
         // BFD and keepalives must not stall behind a blocking collection.
         GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency;
 
-        string socket = options.SocketPath ?? parsed.Config.Api.SocketPath ?? ApiSocket.DefaultPath();
-        return await DaemonHost.RunAsync(parsed.Config, path, socket, options).ConfigureAwait(false);
+        string socket = options.SocketPath ?? parsed.Config!.Api?.SocketPath ?? ApiSocket.DefaultPath();
+        return await DaemonHost.RunAsync(parsed.Config!, path, socket, options).ConfigureAwait(false);
     }
 }

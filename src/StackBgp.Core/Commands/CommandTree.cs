@@ -51,11 +51,9 @@ public sealed class CommandTree
             if (TryMatch(e.Tokens, 0, words, 0, args, out int exact)) matches.Add((e, args, exact));
         }
         if (matches.Count == 0) return CommandResult.Fail($"unknown command: {line} (try `stackbgp --help`)");
-        // Prefer the match with the most exactly-spelled keywords (so "show bgp neighbors 1.1.1.1" is
-        // not read as an abbreviation of some other keyword).
+        // Prefer the match with the most exactly-spelled keywords (so "show bgp summary" is not read
+        // as a prefix named "summary"); among equals, the command registered first.
         var best = matches.OrderByDescending(m => m.Exact).ToList();
-        if (best.Count > 1 && best[0].Exact == best[1].Exact && best[0].Entry != best[1].Entry)
-            return CommandResult.Fail($"ambiguous command: {line} (could be `{best[0].Entry.Pattern}` or `{best[1].Entry.Pattern}`)");
         return await best[0].Entry.Handler(best[0].Args, ct).ConfigureAwait(false);
     }
 
@@ -70,7 +68,8 @@ public sealed class CommandTree
             args.Set(t.Name, value!, t.Placeholder);
             if (TryMatch(tokens, ti + 1, words, wi + 1, args, out int rest))
             {
-                exact = rest + (isExact ? 1 : 0);
+                // Score: a keyword spelled out 2, an abbreviated keyword 1, a placeholder 0.
+                exact = rest + (t.Placeholder ? 0 : isExact ? 2 : 1);
                 return true;
             }
             args.Restore(snapshot);

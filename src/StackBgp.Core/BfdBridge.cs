@@ -1,0 +1,116 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using StackBgp.Bfd;
+using StackBgp.Config;
+using StackBgp.Wire;
+
+namespace StackBgp.Core;
+
+/// <summary>
+/// BFD tied to BGP (issue 6 §3): the engine runs on its own thread; this bridge only reacts to its
+/// state changes. BFD Down → the BGP session is torn down at once with Cease/BFD Down (RFC 9384)
+/// and stays down until BFD is Up again.
+/// </summary>
+internal sealed class BfdBridge : IDisposable
+{
+    private readonly Router _router;
+    private readonly BfdEngine _engine;
+    private readonly CancellationTokenSource _stop = new();
+    private BfdSubscription? _subscription;
+    private Task _loop = Task.CompletedTask;
+
+    public BfdBridge(Router router, ILoggerFactory loggerFactory)
+    {
+        _router = router;
+        _engine = new BfdEngine(new BfdEngineOptions(), loggerFactory.CreateLogger<BfdEngine>());
+    }
+
+    public BfdEngine Engine => _engine;
+
+    public void Start()
+    {
+        _engine.Start();
+        _subscription = _engine.Subscribe();
+        _loop = LoopAsync(_stop.Token);
+        foreach (var p in _router.Config.Bfd.Peers)
+            _ = _engine.AddSession(ToConfig(p.Address, p.LocalAddress, p.Interface, p.Multihop, p.Profile, p.Settings));
+    }
+
+    public Task AddPeerAsync(Peer peer)
+    {
+        var n = peer.Config;
+        IPAddress? local = n.UpdateSource is { } us && IPAddress.TryParse(us, out var a) ? a : null;
+        bool multihop = n.EbgpMultihop is > 1;
+        return _engine.AddSession(ToConfig(peer.Address, local, multihop ? null : peer.Transport?.LocalInterface, multihop, n.BfdProfile, null));
+    }
+
+    private BfdPeerConfig ToConfig(IPAddress peer, IPAddress? local, string? ifName, bool multihop, string? profileName, BfdSettings? own)
+    {
+        var profile = profileName is null ? null : _router.Config.Bfd.FindProfile(profileName)?.Settings;
+        int tx = own?.TransmitInterval ?? profile?.TransmitInterval ?? 300;
+        int rx = own?.ReceiveInterval ?? profile?.ReceiveInterval ?? 300;
+        return new BfdPeerConfig(peer)
+        {
+            LocalAddress = local,
+            Interface = ifName,
+            Multihop = multihop,
+            DesiredMinTx = TimeSpan.FromMilliseconds(tx),
+            RequiredMinRx = TimeSpan.FromMilliseconds(rx),
+            DetectMultiplier = (byte)(own?.DetectMultiplier ?? profile?.DetectMultiplier ?? 3),
+            Passive = own?.PassiveMode ?? profile?.PassiveMode ?? false,
+            Shutdown = own?.Shutdown ?? profile?.Shutdown ?? false,
+            MinimumTtl = (byte)(own?.MinimumTtl ?? profile?.MinimumTtl ?? 254),
+            Profile = profileName,
+        };
+    }
+
+    public Task<BfdSnapshot> SnapshotAsync() => _engine.GetSnapshotAsync();
+
+    /// <summary>BFD state of the session to this peer address (for `show bgp neighbors`), if any.</summary>
+    public async Task<BfdPeerStatus?> StatusOfAsync(IPAddress peer) =>
+        (await _engine.GetSnapshotAsync().ConfigureAwait(false)).Peers.FirstOrDefault(p => p.Key.Peer.Equals(peer));
+
+    private async Task LoopAsync(CancellationToken ct)
+    {
+        await Task.Yield();
+        var reader = _subscription!.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var change)) await OnChangeAsync(change).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task OnChangeAsync(BfdStateChange change)
+    {
+        foreach (var peer in _router.Peers.Where(p => p.Config.Bfd && p.Address.Equals(change.Peer)))
+        {
+            if (change.WentDown && change.RemoteDiagnostic != BfdDiagnostic.AdministrativelyDown && change.NewState != BfdState.AdminDown)
+            {
+                peer.HeldDownByBfd = true;
+                _router.Log.BfdChange(change.Peer.ToString(), change.NewState.ToString(), change.Diagnostic.ToString(),
+                    $"neighbor {peer.Config.Id} torn down (Cease/BFD Down), held down until BFD is Up");
+                if (peer.Session is { } s) await s.StopAsync(CeaseSubcode.BfdDown, null).ConfigureAwait(false);
+            }
+            else if (change.NewState == BfdState.Up && peer.HeldDownByBfd)
+            {
+                peer.HeldDownByBfd = false;
+                _router.Log.BfdChange(change.Peer.ToString(), "Up", change.Diagnostic.ToString(), $"neighbor {peer.Config.Id} may connect again");
+                if (!peer.Config.Shutdown) peer.Session?.Start();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _subscription?.Dispose();
+        _engine.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,19 @@
+using System.Net;
+
+namespace StackBgp.Core;
+
+/// <summary>How the router instance runs, beyond the configuration file (daemon command line).</summary>
+public sealed record RouterOptions
+{
+    /// <summary>BGP listen addresses (FRR's <c>bgpd -l</c>); empty = any IPv4 and IPv6 address.</summary>
+    public IReadOnlyList<IPAddress> ListenAddresses { get; init; } = [];
+
+    /// <summary>BGP listen port (FRR's <c>bgpd -p</c>); 0 = do not listen.</summary>
+    public int ListenPort { get; init; } = 179;
+
+    /// <summary>
+    /// The zebra role: watch links/addresses (redistribute connected) and program the kernel FIB.
+    /// Off for benchmarks and in-memory tests (FRR's <c>bgpd -Z</c>, "no zebra").
+    /// </summary>
+    public bool Kernel { get; init; } = true;
+}
