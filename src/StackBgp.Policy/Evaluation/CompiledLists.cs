@@ -4,19 +4,53 @@ using StackBgp.Wire;
 
 namespace StackBgp.Policy;
 
-/// <summary>Prefix-list evaluation: first matching entry decides; no match = deny; an empty list permits (FRR).</summary>
-internal sealed class CompiledPrefixList(PrefixList list)
+/// <summary>
+/// Prefix-list evaluation: first matching entry (lowest seq) decides; no match = deny; an empty
+/// list permits (FRR). Long lists are indexed by (network, length) of each entry, so a lookup costs
+/// one probe per distinct entry length instead of a scan of every entry.
+/// </summary>
+internal sealed class CompiledPrefixList
 {
-    private readonly PrefixListEntry[] _entries = [.. list.Entries];
+    private const int IndexThreshold = 16;
+    private readonly PrefixListEntry[] _entries;
+    private readonly Dictionary<Prefix, int[]>? _index;
+    private readonly int[] _lengths = [];
+    private readonly int[] _anyEntries = [];
 
-    public string Name { get; } = list.Name;
+    public CompiledPrefixList(PrefixList list)
+    {
+        Name = list.Name;
+        _entries = [.. list.Entries.OrderBy(e => e.Seq)];
+        if (_entries.Length <= IndexThreshold) return;
+        _index = _entries.Select((e, i) => (e, i)).Where(x => !x.e.Any)
+            .GroupBy(x => x.e.Prefix).ToDictionary(g => g.Key, g => g.Select(x => x.i).ToArray());
+        _lengths = [.. _index.Keys.Select(k => k.Length).Distinct().Order()];
+        _anyEntries = [.. _entries.Select((e, i) => (e, i)).Where(x => x.e.Any).Select(x => x.i)];
+    }
+
+    public string Name { get; }
 
     public bool Permits(Prefix prefix)
     {
         if (_entries.Length == 0) return true;
-        foreach (var e in _entries)
-            if (e.Matches(prefix)) return e.Action == PolicyAction.Permit;
-        return false;
+        if (_index is null)
+        {
+            foreach (var e in _entries)
+                if (e.Matches(prefix)) return e.Action == PolicyAction.Permit;
+            return false;
+        }
+        int best = int.MaxValue;
+        foreach (int i in _anyEntries)
+            if (i < best && _entries[i].Matches(prefix)) best = i;
+        foreach (int len in _lengths)
+        {
+            if (len > prefix.Length) break;
+            var key = prefix.IsIpv6 ? Prefix.FromV6(prefix.High, prefix.Low, len) : Prefix.FromV4(prefix.V4Bits, len);
+            if (!_index.TryGetValue(key, out var candidates)) continue;
+            foreach (int i in candidates)
+                if (i < best && _entries[i].Matches(prefix)) { best = i; break; }
+        }
+        return best != int.MaxValue && _entries[best].Action == PolicyAction.Permit;
     }
 }
 
