@@ -170,36 +170,35 @@ public sealed class LinkWatcher : ILinkWatcher
         }
     }
 
+    // The snapshot is always replaced before the event is emitted: whoever reads an event sees
+    // a snapshot at least that new.
     private void OnLink(LinkInfo link)
     {
         bool known = _links.TryGetValue(link.IfIndex, out LinkInfo? before);
         _links[link.IfIndex] = link;
+        Publish(link.IfIndex);
         if (!known || before!.IsUp != link.IsUp)
         {
             Emit(link.IsUp
                 ? new LinkUp(link.IfIndex, link.Name, link.OperState, link.Flags)
                 : new LinkDown(link.IfIndex, link.Name, link.OperState, link.Flags));
         }
-
-        Publish(link.IfIndex);
     }
 
     private void OnLinkRemoved(LinkInfo link)
     {
-        if (_addresses.Remove(link.IfIndex, out Dictionary<(IPAddressKey, int), InterfaceAddress>? left))
+        _ = _addresses.Remove(link.IfIndex, out Dictionary<(IPAddressKey, int), InterfaceAddress>? left);
+        bool known = _links.Remove(link.IfIndex);
+        Publish(link.IfIndex);
+        foreach (InterfaceAddress a in left?.Values ?? Enumerable.Empty<InterfaceAddress>())
         {
-            foreach (InterfaceAddress a in left.Values)
-            {
-                Emit(new AddressRemoved(a.IfIndex, a.IfName ?? link.Name, a.Address, a.PrefixLength, a.Scope, a.Flags));
-            }
+            Emit(new AddressRemoved(a.IfIndex, a.IfName ?? link.Name, a.Address, a.PrefixLength, a.Scope, a.Flags));
         }
 
-        if (_links.Remove(link.IfIndex))
+        if (known)
         {
             Emit(new LinkDown(link.IfIndex, link.Name, link.OperState, link.Flags, Removed: true));
         }
-
-        Publish(link.IfIndex);
     }
 
     private void OnAddress(InterfaceAddress address)
@@ -217,16 +216,16 @@ public sealed class LinkWatcher : ILinkWatcher
             byKey[key] = address;
             if (before.Flags != address.Flags || before.Scope != address.Scope)
             {
-                Emit(new AddressChanged(address.IfIndex, name, address.Address, address.PrefixLength, address.Scope, address.Flags));
                 Publish(address.IfIndex);
+                Emit(new AddressChanged(address.IfIndex, name, address.Address, address.PrefixLength, address.Scope, address.Flags));
             }
 
             return;
         }
 
         byKey[key] = address;
-        Emit(new AddressAdded(address.IfIndex, name, address.Address, address.PrefixLength, address.Scope, address.Flags));
         Publish(address.IfIndex);
+        Emit(new AddressAdded(address.IfIndex, name, address.Address, address.PrefixLength, address.Scope, address.Flags));
     }
 
     private void OnAddressRemoved(InterfaceAddress address)
@@ -234,8 +233,8 @@ public sealed class LinkWatcher : ILinkWatcher
         if (_addresses.TryGetValue(address.IfIndex, out Dictionary<(IPAddressKey, int), InterfaceAddress>? byKey)
             && byKey.Remove((new IPAddressKey(address.Address), address.PrefixLength), out InterfaceAddress? before))
         {
-            Emit(new AddressRemoved(address.IfIndex, before.IfName ?? "", before.Address, before.PrefixLength, before.Scope, address.Flags));
             Publish(address.IfIndex);
+            Emit(new AddressRemoved(address.IfIndex, before.IfName ?? "", before.Address, before.PrefixLength, before.Scope, address.Flags));
         }
     }
 

@@ -188,24 +188,18 @@ public sealed class NeighborWatcher : IAsyncDisposable
         WakeWaiters();
     }
 
+    // The snapshot is replaced before the event is emitted (a reader of an event sees it).
     private void Upsert(NeighborEntry n)
     {
         var key = (n.IfIndex, new IPAddressKey(n.Address));
-        if (_neighbors.TryGetValue(key, out NeighborEntry? before))
+        bool known = _neighbors.TryGetValue(key, out NeighborEntry? before);
+        if (known && before!.State == n.State && before.Flags == n.Flags && before.LinkLayerAddress == n.LinkLayerAddress)
         {
-            if (before.State == n.State && before.Flags == n.Flags && before.LinkLayerAddress == n.LinkLayerAddress)
-            {
-                return;
-            }
-
-            _ = _events.Writer.TryWrite(new NeighborChanged(n));
-        }
-        else
-        {
-            _ = _events.Writer.TryWrite(new NeighborAdded(n));
+            return;
         }
 
         Volatile.Write(ref _neighbors, _neighbors.SetItem(key, n));
+        _ = _events.Writer.TryWrite(known ? new NeighborChanged(n) : new NeighborAdded(n));
     }
 
     private void Remove(NeighborEntry n)
