@@ -251,4 +251,25 @@ public sealed class FibProgrammerTests : IDisposable
             Assert.IsNotType<FibRouteReinstalled>(e);
         }
     }
+
+    [Fact]
+    public async Task A_route_flushed_with_its_source_address_comes_back_with_the_address()
+    {
+        _ns.Exec("addr add 192.0.2.10/32 dev lo");
+        await using FibProgrammer fib = Create();
+        await fib.StartAsync();
+        KernelRoute route = Route("10.97.0.0/24", "10.77.0.2") with { PreferredSource = IPAddress.Parse("192.0.2.10") };
+        Assert.True((await fib.ApplyAsync([RouteChange.Install(route)])).Succeeded);
+
+        // The kernel deletes the route without a notification when its src address goes away.
+        _ns.Exec("addr del 192.0.2.10/32 dev lo");
+        await Poll.UntilAsync(
+            () => _ns.Routes("10.97.0.0/24").Count == 0
+                && fib.GetRoutesAsync().GetAwaiter().GetResult().Single().State == FibEntryState.Failed,
+            () => "route flushed by the kernel and noticed as not installable");
+
+        _ns.Exec("addr add 192.0.2.10/32 dev lo");
+        await Poll.UntilAsync(() => _ns.Routes("10.97.0.0/24 proto bgp").Count == 1, () => "route back with its source address");
+        Assert.Equal("192.0.2.10", _ns.Routes("10.97.0.0/24")[0].GetProperty("prefsrc").GetString());
+    }
 }

@@ -10,9 +10,9 @@ public sealed partial class FibProgrammer
 {
     /// <summary>
     /// Keeps only what the FIB acts on, in the kernel, before it is queued to our socket: link
-    /// changes, and deletions of routes of our protocol that our own socket did not ask for
-    /// (notifications carry the requester's port id). Without it, installing 100,000 routes would
-    /// queue 100,000 notifications of our own doing and overrun the socket.
+    /// changes, address changes, and deletions of routes of our protocol that our own socket did
+    /// not ask for (notifications carry the requester's port id). Without it, installing 100,000
+    /// routes would queue 100,000 notifications of our own doing and overrun the socket.
     /// Classic BPF loads are big-endian while netlink headers are host (little-endian) order,
     /// hence the byte-swapped constants.
     /// </summary>
@@ -23,15 +23,17 @@ public sealed partial class FibProgrammer
         socket.AttachFilter(
         [
             (LdH, 0, 0, 4),                                          // 0: A = nlmsg_type
-            (JeqK, 6, 0, Type(Rtm.NewLink)),                          // 1: → 8 accept
-            (JeqK, 5, 0, Type(Rtm.DelLink)),                          // 2: → 8 accept
-            (JeqK, 0, 5, Type(Rtm.DelRoute)),                         // 3: else → 9 drop
-            (LdW, 0, 0, 12),                                         // 4: A = nlmsg_pid
-            (JeqK, 3, 0, BinaryPrimitives.ReverseEndianness(ourPortId)), // 5: ours → 9 drop
-            (LdB, 0, 0, Nl.HeaderLength + 5),                        // 6: A = rtm_protocol
-            (JeqK, 0, 1, protocol),                                  // 7: ours → 8 else → 9
-            (RetK, 0, 0, uint.MaxValue),                             // 8: accept
-            (RetK, 0, 0, 0),                                         // 9: drop
+            (JeqK, 8, 0, Type(Rtm.NewLink)),                          // 1: → 10 accept
+            (JeqK, 7, 0, Type(Rtm.DelLink)),                          // 2: → 10 accept
+            (JeqK, 6, 0, Type(Rtm.NewAddr)),                          // 3: → 10 accept
+            (JeqK, 5, 0, Type(Rtm.DelAddr)),                          // 4: → 10 accept
+            (JeqK, 0, 5, Type(Rtm.DelRoute)),                         // 5: else → 11 drop
+            (LdW, 0, 0, 12),                                         // 6: A = nlmsg_pid
+            (JeqK, 3, 0, BinaryPrimitives.ReverseEndianness(ourPortId)), // 7: ours → 11 drop
+            (LdB, 0, 0, Nl.HeaderLength + 5),                        // 8: A = rtm_protocol
+            (JeqK, 0, 1, protocol),                                  // 9: ours → 10 else → 11
+            (RetK, 0, 0, uint.MaxValue),                             // 10: accept
+            (RetK, 0, 0, 0),                                         // 11: drop
         ]);
     }
 
@@ -60,23 +62,30 @@ public sealed partial class FibProgrammer
                 break;
             }
 
-            (List<KernelRoute>? deleted, bool cameUp) = Parse(datagram.Span, linkUp);
+            (List<KernelRoute>? deleted, bool cameUp, bool addressAdded, bool addressRemoved) = Parse(datagram.Span, linkUp);
             if (deleted is not null)
             {
                 _ = _commands.Writer.TryWrite(new KernelDeletedCommand(deleted));
             }
 
-            if (cameUp)
+            if (cameUp || addressRemoved)
             {
-                _ = _commands.Writer.TryWrite(new ResyncCommand("link up"));
+                // The kernel flushes IPv4 routes silently when their interface goes down or their
+                // source address goes away: re-read and repair.
+                _ = _commands.Writer.TryWrite(new ResyncCommand(cameUp ? "link up" : "address removed"));
+            }
+            else if (addressAdded)
+            {
+                // A new address may make a refused route's next hop or source valid.
+                _ = _commands.Writer.TryWrite(new RetryCommand());
             }
         }
     }
 
-    private (List<KernelRoute>? Deleted, bool CameUp) Parse(ReadOnlySpan<byte> datagram, Dictionary<int, bool> linkUp)
+    private (List<KernelRoute>? Deleted, bool CameUp, bool AddressAdded, bool AddressRemoved) Parse(ReadOnlySpan<byte> datagram, Dictionary<int, bool> linkUp)
     {
         List<KernelRoute>? deleted = null;
-        bool cameUp = false;
+        bool cameUp = false, addressAdded = false, addressRemoved = false;
         var reader = new NetlinkMessageReader(datagram);
         while (reader.TryRead(out NetlinkMessage m))
         {
@@ -100,6 +109,12 @@ public sealed partial class FibProgrammer
                     }
 
                     break;
+                case Rtm.NewAddr:
+                    addressAdded = true;
+                    break;
+                case Rtm.DelAddr:
+                    addressRemoved = true;
+                    break;
                 case Rtm.DelLink:
                     if (LinkCodec.DecodeLink(m.Payload) is { } gone)
                     {
@@ -110,6 +125,6 @@ public sealed partial class FibProgrammer
             }
         }
 
-        return (deleted, cameUp);
+        return (deleted, cameUp, addressAdded, addressRemoved);
     }
 }

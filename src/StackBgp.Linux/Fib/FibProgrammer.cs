@@ -77,7 +77,8 @@ public sealed partial class FibProgrammer : IFibProgrammer
         }
 
         // Subscribe before reading the kernel state so that no change falls in between.
-        _listenSocket = NetlinkSocket.Open(_options.NetNamespace, [RtnlGroup.Ipv4Route, RtnlGroup.Ipv6Route, RtnlGroup.Link]);
+        _listenSocket = NetlinkSocket.Open(_options.NetNamespace,
+            [RtnlGroup.Ipv4Route, RtnlGroup.Ipv6Route, RtnlGroup.Link, RtnlGroup.Ipv4IfAddr, RtnlGroup.Ipv6IfAddr]);
         _client = NetlinkRouteClient.Open(_options.NetNamespace);
         AttachListenFilter(_listenSocket, _client.PortId, (byte)_options.Protocol);
         Dictionary<int, bool> linkUp = (await _client.DumpLinksAsync(cancellationToken).ConfigureAwait(false))
@@ -244,9 +245,13 @@ public sealed partial class FibProgrammer : IFibProgrammer
                 _resyncReason = resync.Reason;
                 break;
             case RetryCommand:
-                _retryTimer?.Dispose();
-                _retryTimer = null;
-                await GuardAsync(RetryFailedAsync, "retry").ConfigureAwait(false);
+                if (_failed.Count > 0)
+                {
+                    _retryTimer?.Dispose();
+                    _retryTimer = null;
+                    await GuardAsync(RetryFailedAsync, "retry").ConfigureAwait(false);
+                }
+
                 break;
             case GraceExpiredCommand:
                 await GuardAsync(async () => _ = await SweepAsync().ConfigureAwait(false), "sweep").ConfigureAwait(false);
