@@ -72,6 +72,7 @@ public sealed partial class RibActor
                 group.OnlyPeer = peer;
                 RecomputeGroup(group, force: false);
                 group.Changed.Clear(); // the dump below sends the whole Adj-RIB-Out
+                group.Changed.TrimExcess();
             }
             else
             {
@@ -210,7 +211,13 @@ public sealed partial class RibActor
 
     private void ClearExportCaches()
     {
-        foreach (var g in _groups.Values) g.ExportCache.Clear();
+        foreach (var g in _groups.Values)
+        {
+            if (g.ExportCache.Count == 0) continue;
+            bool big = g.ExportCache.Count > 4096;
+            g.ExportCache.Clear();
+            if (big) g.ExportCache.TrimExcess();
+        }
     }
 
     /// <summary>
