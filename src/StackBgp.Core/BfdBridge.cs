@@ -18,11 +18,15 @@ internal sealed class BfdBridge : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private BfdSubscription? _subscription;
     private Task _loop = Task.CompletedTask;
+    private readonly ILogger _log;
 
     public BfdBridge(Router router, ILoggerFactory loggerFactory)
     {
         _router = router;
-        _engine = new BfdEngine(new BfdEngineOptions(), loggerFactory.CreateLogger<BfdEngine>());
+        // Real-time priority keeps BFD packets on time under GC and RIB load (src/StackBgp.Bfd/README.md);
+        // without CAP_SYS_NICE the engine runs at normal priority.
+        _engine = new BfdEngine(new BfdEngineOptions { RealtimePriority = 10 }, loggerFactory.CreateLogger<BfdEngine>());
+        _log = loggerFactory.CreateLogger<BfdBridge>();
     }
 
     public BfdEngine Engine => _engine;
@@ -33,7 +37,20 @@ internal sealed class BfdBridge : IDisposable
         _subscription = _engine.Subscribe();
         _loop = LoopAsync(_stop.Token);
         foreach (var p in _router.Config.Bfd.Peers)
-            _ = _engine.AddSession(ToConfig(p.Address, p.LocalAddress, p.Interface, p.Multihop, p.Profile, p.Settings));
+            _ = AddAsync(ToConfig(p.Address, p.LocalAddress, p.Interface, p.Multihop, p.Profile, p.Settings));
+    }
+
+    /// <summary>Adds a session; a refusal (bad parameters, missing interface) is logged with the peer, never thrown.</summary>
+    private async Task AddAsync(BfdPeerConfig config)
+    {
+        try
+        {
+            await _engine.AddSession(config).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException)
+        {
+            _log.LogError("BFD peer {Peer}: session not created: {Reason}", config.Peer, e.Message);
+        }
     }
 
     public Task AddPeerAsync(Peer peer)
@@ -41,7 +58,7 @@ internal sealed class BfdBridge : IDisposable
         var n = peer.Config;
         IPAddress? local = n.UpdateSource is { } us && IPAddress.TryParse(us, out var a) ? a : null;
         bool multihop = n.EbgpMultihop is > 1;
-        return _engine.AddSession(ToConfig(peer.Address, local, multihop ? null : peer.Transport?.LocalInterface, multihop, n.BfdProfile, null));
+        return AddAsync(ToConfig(peer.Address, local, multihop ? null : peer.Transport?.LocalInterface, multihop, n.BfdProfile, null));
     }
 
     private BfdPeerConfig ToConfig(IPAddress peer, IPAddress? local, string? ifName, bool multihop, string? profileName, BfdSettings? own)

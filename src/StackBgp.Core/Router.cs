@@ -148,7 +148,7 @@ public sealed partial class Router : IAsyncDisposable
             RemotePort = n.Port,
             LocalAddress = n.UpdateSource is { } us && IPAddress.TryParse(us, out var src) ? src : null,
             LocalInterface = n.UpdateSource is { } ui && !IPAddress.TryParse(ui, out _) ? ui : null,
-            Md5Password = n.Password,
+            Md5Password = n.Password?.Value,
             TtlSecurityHops = n.TtlSecurityHops,
             Ttl = PeerTransportOptions.DefaultTtl(internalPeer, n.EbgpMultihop),
         };
