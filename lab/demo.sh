@@ -82,7 +82,7 @@ bgp_cli() { # NS COMMAND
     stackbgp) ip netns exec "$1" "$STACKBGP" -c "$2" ;;
   esac
 }
-established() { bgp_cli "$1" "show bgp summary json" 2>/dev/null | grep -o '"state":"[A-Za-z]*"' | grep -c Established; }
+established() { bgp_cli "$1" "show bgp summary json" 2>/dev/null | grep -o '"state": *"[A-Za-z]*"' | grep -c Established; }
 established_at_least() { [ "$(established "$1")" -ge "$2" ]; }
 
 speaker_pids() { # NS -> PIDs of the BGP speaker processes (bgpd/bfdd/zebra or stackbgpd)

@@ -42,7 +42,7 @@ public sealed partial class Router
                     ["nexthops"] = hops,
                 });
             }
-            return CommandResult.Ok(root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+            return CommandResult.Ok(FrrJson.Format(root));
         }
         var sb = new StringBuilder("Codes: B - BGP, > - selected route, * - FIB route\n\n");
         foreach (var (prefix, route) in routes)

@@ -92,7 +92,7 @@ public sealed partial class Router
             }
             text.Append(Inv, $"\nTotal number of neighbors {peers.Count}\n\n");
         }
-        return CommandResult.Ok(json ? root.ToJsonString(JsonOptions) + "\n" : text.ToString());
+        return CommandResult.Ok(json ? FrrJson.Format(root) : text.ToString());
     }
 
     private async Task<CommandResult> ShowNeighborsAsync(string? which, bool json)
@@ -206,7 +206,7 @@ public sealed partial class Router
             }
             text.Append('\n');
         }
-        return CommandResult.Ok(json ? root.ToJsonString(JsonOptions) + "\n" : text.ToString());
+        return CommandResult.Ok(json ? FrrJson.Format(root) : text.ToString());
     }
 
     private async Task<CommandResult> ShowNeighborRoutesAsync(string which, AddressFamily family, bool advertised, bool json)
@@ -281,7 +281,6 @@ public sealed partial class Router
         return string.Create(Inv, $"{v.Days / 7:00}w{v.Days % 7}d{v.Hours:00}h");
     }
 
-    private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     private sealed class AddressComparer : IComparer<IPAddress>
     {
