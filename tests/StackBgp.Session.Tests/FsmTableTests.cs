@@ -51,7 +51,8 @@ public class FsmTableTests
         OpenSent      23                              -> Idle         6  Notify(6/7) StopConnectRetryTimer ReleaseResources DropConnection DampPeerOscillations
         OpenSent      24                              -> Idle         5  StopConnectRetryTimer ReleaseResources DropConnection
         OpenSent      9,11-13                         -> Idle         6  Notify(5/0) StopConnectRetryTimer ReleaseResources DropConnection DampPeerOscillations
-        OpenSent      20,25-28                        -> Idle         6  Notify(5/1) StopConnectRetryTimer ReleaseResources DropConnection DampPeerOscillations
+        OpenSent      25                              -> Idle         6  StopConnectRetryTimer ReleaseResources DropConnection DampPeerOscillations
+        OpenSent      20,26-28                        -> Idle         6  Notify(5/1) StopConnectRetryTimer ReleaseResources DropConnection DampPeerOscillations
 
         OpenConfirm   1,3-7,14-17                     -> OpenConfirm  5  -
         OpenConfirm   2                               -> Idle         0  Notify(6/2) ReleaseResources DropConnection StopConnectRetryTimer

@@ -270,6 +270,39 @@ public class SessionTests
         await Poll.UntilAsync(() => connector.Attempts == 2, "second attempt after 10 s", () => connector.Attempts.ToString());
     }
 
+    private sealed class HangingConnector : IBgpConnector
+    {
+        public int Attempts => _attempts;
+        private int _attempts;
+        public string? NoAnswerHint => "test hint";
+
+        public async ValueTask<IBgpConnection> ConnectAsync(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _attempts);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new InvalidOperationException("unreachable");
+        }
+    }
+
+    [Fact]
+    public async Task A_connect_that_never_answers_is_retried_and_logged_every_ConnectRetryTime()
+    {
+        var time = new FakeTimeProvider();
+        var connector = new HangingConnector();
+        var log = new ListLogger<BgpSession>();
+        await using var a = new BgpSession(Sessions.Config(Sessions.B, 65001, 65002, 0x01010101), connector, new RecordingHandler(), time, log);
+        a.Start();
+        for (int n = 1; n <= 3; n++)
+        {
+            int expected = n;
+            await Poll.UntilAsync(() => connector.Attempts == expected, $"attempt {expected}", () => $"{connector.Attempts} {a.State}\n{log.All}");
+            // Attempt n starts after the ConnectRetryTimer was re-armed (StartConnectRetryTimer precedes Connect).
+            time.Advance(TimeSpan.FromSeconds(10));
+        }
+        await Poll.UntilAsync(() => connector.Attempts == 4, "attempt 4");
+        Assert.Equal(3, log.Lines.Count(l => l.Contains("no answer within ConnectRetryTime (10 s); test hint", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task Send_hold_timer_tears_down_a_session_whose_peer_stops_reading()
     {

@@ -76,6 +76,11 @@ public static partial class BgpFsm
                 return ToIdle(s, o, CollisionError, increment: true);
             case FsmEvent.NotifMsgVerErr:
                 return ToIdle(s, o, null, increment: false);
+            case FsmEvent.NotifMsg:
+                // RFC says event 25 here is "any other event" (send FSM Error). We do: go to Idle
+                // without answering, because after a NOTIFICATION the peer closes the connection
+                // (§6) and a NOTIFICATION in reply only adds noise to its log (FRR does the same).
+                return ToIdle(s, o, null, increment: true);
             default:
                 // "Any other event (Events 9, 11-13, 20, 25-28)": FSM Error.
                 return ToIdle(s, o, UnexpectedIn(e, FsmErrorSubcode.UnexpectedMessageInOpenSent), increment: true);

@@ -155,11 +155,24 @@ public sealed partial class BgpSession
     private async Task TimerFiredAsync(TimerKind kind)
     {
         long due = _deadlines[(int)kind];
-        if (due == 0 || _time.GetTimestamp() < due) return;
+        if (due == 0) return; // stopped since
+        long now = _time.GetTimestamp();
+        if (now < due)
+        {
+            // Re-armed since (a later deadline), or a timer that fired a little early against the
+            // timestamp clock: wait for the rest.
+            _timers[(int)kind].Change(TimeSpan.FromSeconds((double)(due - now) / _time.TimestampFrequency), Timeout.InfiniteTimeSpan);
+            return;
+        }
         _deadlines[(int)kind] = 0;
         switch (kind)
         {
             case TimerKind.ConnectRetry:
+                if (_fsm.State == BgpState.Connect && _primary is null && _connectCts is not null)
+                {
+                    string hint = _connector?.NoAnswerHint is { } why ? $"; {why}" : "";
+                    LogConnectFailed(_logger, PeerAddress, $"no answer within ConnectRetryTime ({_config.ConnectRetryTime.TotalSeconds:0.#} s){hint}");
+                }
                 await StepAsync(FsmEvent.ConnectRetryTimer_Expires).ConfigureAwait(false);
                 break;
             case TimerKind.Hold:

@@ -24,4 +24,7 @@ public interface IBgpConnection : IDuplexPipe, IAsyncDisposable
 public interface IBgpConnector
 {
     ValueTask<IBgpConnection> ConnectAsync(CancellationToken cancellationToken);
+
+    /// <summary>What to say in the log when a connect attempt gets no answer (e.g. the TCP-MD5 hint).</summary>
+    string? NoAnswerHint => null;
 }

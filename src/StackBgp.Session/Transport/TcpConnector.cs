@@ -16,6 +16,10 @@ public sealed class TcpConnector : IBgpConnector
         _options = options ?? throw new ArgumentNullException(nameof(options));
     }
 
+    public string? NoAnswerHint => string.IsNullOrEmpty(_options.Md5Password)
+        ? null
+        : "TCP-MD5 is on, and a peer with a different (or no) password drops our SYNs silently";
+
     public async ValueTask<IBgpConnection> ConnectAsync(CancellationToken cancellationToken)
     {
         var remote = new IPEndPoint(_options.RemoteAddress, _options.RemotePort);
@@ -31,9 +35,9 @@ public sealed class TcpConnector : IBgpConnector
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException(string.IsNullOrEmpty(_options.Md5Password)
+                throw new TimeoutException(NoAnswerHint is null
                     ? $"TCP connect to {remote} timed out after {_options.ConnectTimeout.TotalSeconds:0.#} s"
-                    : $"TCP connect to {remote} timed out after {_options.ConnectTimeout.TotalSeconds:0.#} s; TCP-MD5 is on, and a peer with a different (or no) password drops our SYNs silently");
+                    : $"TCP connect to {remote} timed out after {_options.ConnectTimeout.TotalSeconds:0.#} s; {NoAnswerHint}");
             }
             return new TcpBgpConnection(socket, ConnectionDirection.Outbound);
         }
