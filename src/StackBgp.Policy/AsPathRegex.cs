@@ -46,10 +46,13 @@ public static class AsPathRegex
         error = null;
         try
         {
-            regex = new Regex(Translate(frrRegex), options | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            // Non-backtracking: matching is linear in the input whatever the user wrote, so no
+            // timeout is needed (a timeout would throw on the RIB's hot path under CPU load). POSIX
+            // EREs have no back-references or lookarounds, the only things this engine refuses.
+            regex = new Regex(Translate(frrRegex), (options & ~RegexOptions.Compiled) | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
             return true;
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
             error = $"invalid regular expression '{frrRegex}': {ex.Message}";
             return false;
@@ -57,5 +60,5 @@ public static class AsPathRegex
     }
 
     public static Regex Compile(string frrRegex) =>
-        TryCompile(frrRegex, RegexOptions.Compiled, out var r, out var e) ? r! : throw new ArgumentException(e, nameof(frrRegex));
+        TryCompile(frrRegex, RegexOptions.None, out var r, out var e) ? r! : throw new ArgumentException(e, nameof(frrRegex));
 }

@@ -45,6 +45,18 @@ public class AsPathRegexTests
         Assert.Contains("invalid regular expression '(65001'", err, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Pathological_patterns_run_in_linear_time_and_back_references_are_refused()
+    {
+        var r = AsPathRegex.Compile("^(6+)+5$");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        bool matched = r.IsMatch(new string((char)0x36, 5000) + "4");
+        Assert.False(matched);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"took {sw.Elapsed}");
+        Assert.False(AsPathRegex.TryCompile("(65001)_\\1", System.Text.RegularExpressions.RegexOptions.None, out _, out var err));
+        Assert.StartsWith("invalid regular expression", err, StringComparison.Ordinal);
+    }
+
     private sealed class CountingCache : IPolicyStringCache
     {
         private readonly WeakPolicyStringCache _inner = new();
