@@ -71,7 +71,7 @@ public sealed partial class RibActor
                 _interner.AddRef(interned);
                 StorePath(_self, a.Config.Prefix, AggregatePathId, interned, interned, _options.LocalWeight, Rejection.None, _time.GetUtcNow().UtcTicks);
                 var d = Table(a.Config.Prefix)[a.Config.Prefix];
-                d.Paths[d.Find(_self, AggregatePathId)].Flags |= PathFlags.Aggregate;
+                d.At(d.Find(_self, AggregatePathId)).Flags |= PathFlags.Aggregate;
                 a.Active = true;
             }
             if (wasActive != a.Active && a.Config.SummaryOnly) ForceExportContributors(a);

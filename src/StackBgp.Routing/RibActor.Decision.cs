@@ -56,7 +56,7 @@ public sealed partial class RibActor
         // Newest first, like FRR's path list, so that order-dependent outcomes (MED without deterministic-med) match.
         for (int i = d.Count - 1; i >= 0; i--)
         {
-            ref var p = ref d.Paths[i];
+            ref var p = ref d.At(i);
             p.Flags &= ~PathFlags.Multipath;
             if (p.Attrs is null) continue;
             var (reachable, metric) = NexthopState(p.Attrs.NextHop);
@@ -69,12 +69,12 @@ public sealed partial class RibActor
         Array.Clear(_views, 0, count);
         int best = sel.Best < 0 ? -1 : _viewIndex[sel.Best];
         for (int v = 0; v < count; v++)
-            if (_multipath[v]) d.Paths[_viewIndex[v]].Flags |= PathFlags.Multipath;
+            if (_multipath[v]) d.At(_viewIndex[v]).Flags |= PathFlags.Multipath;
         d.Best = best;
         d.Reason = sel.Reason;
 
-        var newAttrs = best < 0 ? null : d.Paths[best].Attrs;
-        var newPeer = best < 0 ? null : d.Paths[best].Peer;
+        var newAttrs = best < 0 ? null : d.At(best).Attrs;
+        var newPeer = best < 0 ? null : d.At(best).Peer;
         bool changed = !ReferenceEquals(newAttrs, d.BestAttrs) || !ReferenceEquals(newPeer, d.BestPeer);
         d.BestAttrs = newAttrs;
         d.BestPeer = newPeer;
@@ -100,7 +100,7 @@ public sealed partial class RibActor
         int n = 0;
         for (int i = 0; i < d.Count; i++)
         {
-            ref var p = ref d.Paths[i];
+            ref var p = ref d.At(i);
             if ((p.Flags & PathFlags.Multipath) == 0) continue;
             hc.Add(p.Attrs!.NextHop);
             hc.Add(p.Peer.Descriptor?.Interface);
@@ -113,7 +113,7 @@ public sealed partial class RibActor
         var b = ImmutableArray.CreateBuilder<FibNextHop>(n);
         for (int i = 0; i < d.Count; i++)
         {
-            ref var p = ref d.Paths[i];
+            ref var p = ref d.At(i);
             if ((p.Flags & PathFlags.Multipath) == 0) continue;
             var nh = new FibNextHop(p.Attrs!.NextHop, p.Peer.Descriptor?.Interface);
             if (!b.Contains(nh)) b.Add(nh);

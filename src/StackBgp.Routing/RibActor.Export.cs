@@ -205,7 +205,7 @@ public sealed partial class RibActor
         if (computed is null) return null;
         var policyPeer = g.Members.Count > 0 ? g.Members[0].Descriptor! : null;
         var r = g.Key.ExportPolicy.Evaluate(d.Prefix, computed, new PolicyContext(PolicyDirection.Export,
-            policyPeer?.Address ?? IPAddress.Any, policyPeer?.PeerAs ?? 0, g.Key.Kind == PeerKind.Internal, d.Paths[d.Best].Weight, peer.Kind));
+            policyPeer?.Address ?? IPAddress.Any, policyPeer?.PeerAs ?? 0, g.Key.Kind == PeerKind.Internal, d.At(d.Best).Weight, peer.Kind));
         return r.Permit ? r.Attributes : null;
     }
 

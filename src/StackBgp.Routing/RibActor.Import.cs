@@ -100,7 +100,7 @@ public sealed partial class RibActor
         int i = d.Find(peer, pathId);
         if (i >= 0)
         {
-            ref var p = ref d.Paths[i];
+            ref var p = ref d.At(i);
             if (ReferenceEquals(p.PreAttrs, pre) && ReferenceEquals(p.Attrs, post) && p.Weight == weight && !p.IsStale)
             {
                 // Duplicate announcement: nothing changes.
@@ -154,7 +154,7 @@ public sealed partial class RibActor
 
     private void RemovePath(Destination d, int i)
     {
-        ref var p = ref d.Paths[i];
+        ref var p = ref d.At(i);
         var peer = p.Peer;
         Account(peer, p.Rejection, p.Attrs is not null, -1);
         peer.Received--;
@@ -185,7 +185,7 @@ public sealed partial class RibActor
             {
                 for (int i = 0; i < d.Count; i++)
                 {
-                    ref var p = ref d.Paths[i];
+                    ref var p = ref d.At(i);
                     if (!ReferenceEquals(p.Peer, peer)) continue;
                     var pre = p.PreAttrs;
                     var rej = CheckLoops(peer, pre);

@@ -41,11 +41,11 @@ public sealed partial class RibActor
             {
                 for (int i = d.Count - 1; i >= 0; i--)
                 {
-                    if (!ReferenceEquals(d.Paths[i].Peer, peer)) continue;
+                    if (!ReferenceEquals(d.At(i).Peer, peer)) continue;
                     if (keepStale)
                     {
                         // RFC 4724 §4.2: keep the routes, marked stale, until End-of-RIB or expiry.
-                        d.Paths[i].Flags |= PathFlags.Stale;
+                        d.At(i).Flags |= PathFlags.Stale;
                         MarkDirty(d);
                     }
                     else RemovePath(d, i);
@@ -80,7 +80,7 @@ public sealed partial class RibActor
     {
         foreach (var d in Table(family).Values)
             for (int i = d.Count - 1; i >= 0; i--)
-                if (ReferenceEquals(d.Paths[i].Peer, peer) && d.Paths[i].IsStale) RemovePath(d, i);
+                if (ReferenceEquals(d.At(i).Peer, peer) && d.At(i).IsStale) RemovePath(d, i);
     }
 
     private void HandleRouteRefresh(int peerId, AddressFamily family)
@@ -119,12 +119,12 @@ public sealed partial class RibActor
         _nexthops[key] = (reachable, metric);
         foreach (var d in Table(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? AddressFamily.Ipv6Unicast : AddressFamily.Ipv4Unicast).Values)
             for (int i = 0; i < d.Count; i++)
-                if (d.Paths[i].Attrs is { } a && a.NextHop.WithoutLinkLocal() == key) { MarkDirty(d); break; }
+                if (d.At(i).Attrs is { } a && a.NextHop.WithoutLinkLocal() == key) { MarkDirty(d); break; }
         // RFC 8950: IPv4 routes may use an IPv6 next hop.
         if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
             foreach (var d in _v4.Values)
                 for (int i = 0; i < d.Count; i++)
-                    if (d.Paths[i].Attrs is { } a && a.NextHop.WithoutLinkLocal() == key) { MarkDirty(d); break; }
+                    if (d.At(i).Attrs is { } a && a.NextHop.WithoutLinkLocal() == key) { MarkDirty(d); break; }
     }
 
     private (bool Reachable, uint Metric) NexthopState(NextHop nextHop)

@@ -72,7 +72,7 @@ public sealed partial class RibActor
         // Newest first, FRR's list order ("best #N" counts in it).
         for (int i = d.Count - 1; i >= 0; i--)
         {
-            ref var p = ref d.Paths[i];
+            ref var p = ref d.At(i);
             if (only is not null && !ReferenceEquals(p.Peer, only)) continue;
             if (p.Attrs is null && !includeRejected) continue;
             paths.Add(SnapshotPath(d, i));
@@ -105,7 +105,7 @@ public sealed partial class RibActor
 
     private BgpPathSnapshot SnapshotPath(Destination d, int i, bool preferPre = false)
     {
-        ref var p = ref d.Paths[i];
+        ref var p = ref d.At(i);
         var desc = p.Peer.Descriptor;
         var attrs = preferPre || p.Attrs is null ? p.PreAttrs : p.Attrs;
         var nh = NexthopState(attrs.NextHop);
@@ -194,7 +194,7 @@ public sealed partial class RibActor
             {
                 for (int i = 0; i < d.Count; i++)
                 {
-                    if (!ReferenceEquals(d.Paths[i].Peer, peer)) continue;
+                    if (!ReferenceEquals(d.At(i).Peer, peer)) continue;
                     var s = SnapshotPath(d, i, preferPre: true) with { Best = false, Multipath = false };
                     routes.Add(new BgpRouteSnapshot(d.Prefix, [s], BestPathReason.None));
                 }

@@ -52,10 +52,15 @@ internal sealed class Destination(Prefix prefix)
 {
     /// <summary>The key; only the lookup probe of <see cref="DestinationTable"/> ever changes it.</summary>
     public Prefix Prefix = prefix;
-    public RoutePath[] Paths = [];
+    // The first path is held inline (most prefixes have one); the others in _rest.
+    private RoutePath _first;
+    private RoutePath[]? _rest;
     public int Count;
 
-    /// <summary>Index of the best path in <see cref="Paths"/>, -1 when none.</summary>
+    /// <summary>Path <paramref name="i"/> (0 ≤ i &lt; Count).</summary>
+    public ref RoutePath At(int i) => ref i == 0 ? ref _first : ref _rest![i - 1];
+
+    /// <summary>Index of the best path (see <see cref="At"/>), -1 when none.</summary>
     public int Best = -1;
     public BestPathReason Reason;
     public bool Dirty;
@@ -90,19 +95,22 @@ internal sealed class Destination(Prefix prefix)
         _ => OutMore is { } m && m.Length > slot - 2 ? m[slot - 2] : null,
     };
 
-    public ref RoutePath BestPath => ref Paths[Best];
+    public ref RoutePath BestPath => ref At(Best);
 
     public int Find(PeerState peer, uint pathId)
     {
         for (int i = 0; i < Count; i++)
-            if (ReferenceEquals(Paths[i].Peer, peer) && Paths[i].PathId == pathId) return i;
+        {
+            ref var p = ref At(i);
+            if (ReferenceEquals(p.Peer, peer) && p.PathId == pathId) return i;
+        }
         return -1;
     }
 
     public ref RoutePath Add(PeerState peer, uint pathId)
     {
-        if (Count == Paths.Length) Array.Resize(ref Paths, Count == 0 ? 1 : Count * 2);
-        ref var p = ref Paths[Count++];
+        if (Count > 0 && (_rest is null || _rest.Length < Count)) Array.Resize(ref _rest, Math.Max(2, Count * 2));
+        ref var p = ref At(Count++);
         p = default;
         p.Peer = peer;
         p.PathId = pathId;
@@ -112,11 +120,11 @@ internal sealed class Destination(Prefix prefix)
     public void RemoveAt(int index)
     {
         Count--;
-        if (index < Count) Array.Copy(Paths, index + 1, Paths, index, Count - index);
-        Paths[Count] = default;
+        for (int i = index; i < Count; i++) At(i) = At(i + 1);
+        At(Count) = default;
         if (Best == index) Best = -1;
         else if (Best > index) Best--;
-        if (Count == 0) Paths = [];
+        if (Count <= 1) _rest = null;
     }
 }
 
