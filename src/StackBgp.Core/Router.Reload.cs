@@ -78,7 +78,7 @@ public sealed partial class Router
     {
         if (peer.Session is { } s) await s.StopAsync(Wire.CeaseSubcode.PeerDeconfigured, null).ConfigureAwait(false);
         _listener?.RemovePeer(peer.Address);
-        _peers.Remove(peer.Config.Id);
+        _peers.TryRemove(peer.Config.Id, out _);
         await peer.DisposeAsync().ConfigureAwait(false);
     }
 }

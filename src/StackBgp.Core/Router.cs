@@ -21,7 +21,7 @@ public sealed partial class Router : IAsyncDisposable
 {
     private readonly ILoggerFactory _loggerFactory;
     private readonly RouterOptions _options;
-    private readonly Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Peer> _peers = new(StringComparer.Ordinal);
     private readonly CommandTree _commands = new();
     private StackBgpConfig _config;
     private CompiledPolicy _policy;
@@ -55,7 +55,7 @@ public sealed partial class Router : IAsyncDisposable
     internal uint LocalAs => _config.Bgp?.Asn ?? 0;
     internal KernelBridge? Kernel => _kernel;
     internal BfdBridge? Bfd => _bfd;
-    internal IReadOnlyCollection<Peer> Peers => _peers.Values;
+    internal IEnumerable<Peer> Peers => _peers.Values;
 
     /// <summary>We announce the N bit (RFC 8538) whenever graceful restart is configured.</summary>
     internal bool LocalGrNotification => _config.Bgp is { GracefulRestartDisable: false };
@@ -115,6 +115,7 @@ public sealed partial class Router : IAsyncDisposable
         {
         }
         if (_listener is not null) await _listener.DisposeAsync().ConfigureAwait(false);
+        await StopAdvertisersAsync().ConfigureAwait(false);
         foreach (var p in _peers.Values) await p.DisposeAsync().ConfigureAwait(false);
         _peers.Clear();
         _bfd?.Dispose();
@@ -132,11 +133,11 @@ public sealed partial class Router : IAsyncDisposable
 
     // ── peers ──
 
-    private async Task AddPeerAsync(EffectiveNeighbor n)
+    private async Task AddPeerAsync(EffectiveNeighbor n, string? interfaceName = null)
     {
         if (n.Address is null)
         {
-            Log.NeighborProblem(n.Id, "interface (unnumbered) neighbors are not supported yet; neighbor ignored");
+            await AddInterfacePeerAsync(n).ConfigureAwait(false);
             return;
         }
         var bgp = _config.Bgp!;
@@ -147,7 +148,7 @@ public sealed partial class Router : IAsyncDisposable
             RemoteAddress = n.Address,
             RemotePort = n.Port,
             LocalAddress = n.UpdateSource is { } us && IPAddress.TryParse(us, out var src) ? src : null,
-            LocalInterface = n.UpdateSource is { } ui && !IPAddress.TryParse(ui, out _) ? ui : null,
+            LocalInterface = interfaceName ?? (n.UpdateSource is { } ui && !IPAddress.TryParse(ui, out _) ? ui : null),
             Md5Password = n.Password?.Value,
             TtlSecurityHops = n.TtlSecurityHops,
             Ttl = PeerTransportOptions.DefaultTtl(internalPeer, n.EbgpMultihop),
@@ -200,7 +201,9 @@ public sealed partial class Router : IAsyncDisposable
         var n = peer.Config;
         var bgp = _config.Bgp!;
         IPAddress local = Unmap(negotiated.LocalEndPoint?.Address) ?? IPAddress.Any;
-        var ifState = _kernel?.InterfaceOf(local);
+        var ifState = peer.Transport?.LocalInterface is { } lif
+            ? _kernel?.Interfaces.Values.FirstOrDefault(i => i.Name == lif)
+            : _kernel?.InterfaceOf(local);
         IPAddress? v6Global = null, v4 = null, linkLocal = null;
         Prefix? subnet = null;
         if (ifState is not null)

@@ -1,0 +1,75 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using StackBgp.Config;
+using StackBgp.Linux.Neighbors;
+
+namespace StackBgp.Core;
+
+public sealed partial class Router
+{
+    private readonly List<RouterAdvertisements> _advertisers = [];
+
+    /// <summary>
+    /// <c>neighbor IFNAME interface …</c> (BGP unnumbered, as RHOSP renders it): advertise ourselves
+    /// with IPv6 Router Advertisements on the interface (as FRR does), learn the peer's link-local
+    /// address from the advertisements it sends (or from the neighbor table), then run an ordinary
+    /// session to fe80::…%IFNAME. IPv4 routes use IPv6 next hops (RFC 8950, extended next hop),
+    /// which the kernel side installs as <c>via inet6 fe80::… dev IFNAME</c>.
+    /// </summary>
+    private async Task AddInterfacePeerAsync(EffectiveNeighbor n)
+    {
+        if (_kernel is null)
+        {
+            Log.NeighborProblem(n.Id, "interface neighbors need the kernel role (started with --no-kernel); neighbor ignored");
+            return;
+        }
+        var link = _kernel.Interfaces.Values.FirstOrDefault(i => i.Name == n.Id);
+        if (link is null)
+        {
+            Log.NeighborProblem(n.Id, $"interface {n.Id} does not exist; neighbor ignored until a reload");
+            return;
+        }
+        var ra = new RouterAdvertisements(n.Id, link.IfIndex, link.Link.LinkLayerAddress,
+            new RouterAdvertisementOptions { TimeProvider = Time }, _loggerFactory.CreateLogger<RouterAdvertisements>());
+        try
+        {
+            ra.Start();
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+        {
+            Log.NeighborProblem(n.Id, $"cannot send router advertisements on {n.Id}: {e.Message}");
+            await ra.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+        _advertisers.Add(ra);
+        _ = DiscoverAndStartAsync(n, ra, link.IfIndex);
+    }
+
+    private async Task DiscoverAndStartAsync(EffectiveNeighbor n, RouterAdvertisements ra, int ifIndex)
+    {
+        try
+        {
+            IPAddress? peer = ra.PeerLinkLocal;
+            if (peer is null)
+            {
+                var heard = await ra.Received.ReadAsync().ConfigureAwait(false);
+                peer = heard.Source;
+            }
+            if (peer.ScopeId == 0) peer = new IPAddress(peer.GetAddressBytes(), ifIndex);
+            Log.Logger.LogInformation("neighbor {Neighbor}: peer link-local address {Address} learned from its router advertisement", n.Id, peer);
+            await AddPeerAsync(n with { Address = peer }, n.Id).ConfigureAwait(false);
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task StopAdvertisersAsync()
+    {
+        foreach (var ra in _advertisers) await ra.DisposeAsync().ConfigureAwait(false);
+        _advertisers.Clear();
+    }
+}
