@@ -33,14 +33,16 @@ public static class BestPathSelector
         {
             // Group winners: for each path, is it the best of its neighbouring-AS group?
             Span<bool> winner = paths.Length <= 256 ? stackalloc bool[paths.Length] : new bool[paths.Length];
+            Span<uint> neighborAs = paths.Length <= 256 ? stackalloc uint[paths.Length] : new uint[paths.Length];
             winner.Clear();
+            for (int i = 0; i < paths.Length; i++) neighborAs[i] = paths[i].NeighborAs;
             for (int i = 0; i < paths.Length; i++)
             {
-                uint asn = paths[i].NeighborAs;
+                uint asn = neighborAs[i];
                 int groupBest = -1;
                 for (int j = 0; j < paths.Length; j++)
                 {
-                    if (paths[j].NeighborAs != asn) continue;
+                    if (neighborAs[j] != asn) continue;
                     if (j < i) { groupBest = -2; break; } // group already handled at its first member
                     if (groupBest < 0) groupBest = j;
                     else
