@@ -57,6 +57,30 @@ internal sealed class BgpConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Connects and establishes, starting over (until the deadline) when the daemon resets or refuses
+    /// the session while it is still starting — some accept connections before their neighbors are configured.
+    /// </summary>
+    public static BgpConnection ConnectAndEstablish(IPAddress local, IPAddress remote, int port, uint localAs, TimeSpan timeout)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            BgpConnection c = Connect(local, remote, port, deadline - DateTime.UtcNow);
+            try
+            {
+                c.Establish(localAs, Args.ToUInt(local));
+                return c;
+            }
+            catch (Exception e) when (e is SocketException or InvalidOperationException && DateTime.UtcNow < deadline)
+            {
+                c.Dispose();
+                Console.Error.WriteLine($"bench: session to {remote} failed during the handshake ({e.Message}); retrying");
+                Thread.Sleep(500); // retry pace while the daemon finishes starting
+            }
+        }
+    }
+
     public static BgpConnection Accept(Socket listener) => new(listener.Accept());
 
     /// <summary>OPEN both ways, KEEPALIVE both ways; throws with the peer's NOTIFICATION when it refuses.</summary>

@@ -181,8 +181,11 @@ internal abstract class DaemonUnderTest
             }
 
             (int code, string output) = Lab.TryRun(daemon, "--version");
-            string commit = Lab.TryRun("git", "-C", Path.GetDirectoryName(daemon) ?? ".", "log", "-1", "--format=%h %cs").Output.Trim();
-            return code == 0 ? FirstLine(output) + " (" + commit + ")" : "stackbgpd, repository at " + commit;
+            string commit = Lab.TryRun("git", "log", "-1", "--format=%h %cs").Output.Trim();
+            bool dirty = Lab.TryRun("git", "status", "--porcelain", "src").Output.Trim().Length > 0;
+            string built = $"{daemon} built {File.GetLastWriteTimeUtc(daemon):yyyy-MM-dd HH:mm}Z; repository at {commit}"
+                + (dirty ? " with uncommitted changes in src/" : "");
+            return code == 0 ? FirstLine(output) + " (" + built + ")" : "stackbgpd (" + built + ")";
         }
 
         // The same FRR-syntax file as FRR's bgpd; --no-kernel = bgpd -Z.

@@ -42,8 +42,7 @@ internal static class Injector
         var sessions = new BgpConnection[locals.Length];
         for (int k = 0; k < locals.Length; k++)
         {
-            sessions[k] = BgpConnection.Connect(locals[k], remote, port, TimeSpan.FromSeconds(60));
-            sessions[k].Establish(firstAs + (uint)k, Args.ToUInt(locals[k]));
+            sessions[k] = BgpConnection.ConnectAndEstablish(locals[k], remote, port, firstAs + (uint)k, TimeSpan.FromSeconds(60));
             sessions[k].Run(static (_, _) => { }, "injector " + k.ToString(CultureInfo.InvariantCulture));
         }
 

@@ -53,9 +53,7 @@ internal static class Monitor
         else
         {
             IPAddress local = IPAddress.Parse(args.Get("local"));
-            BgpConnection c = BgpConnection.Connect(local, IPAddress.Parse(args.Get("connect")), args.Int("port", 179), TimeSpan.FromSeconds(60));
-            c.Establish(localAs, Args.ToUInt(local));
-            sessions.Add(c);
+            sessions.Add(BgpConnection.ConnectAndEstablish(local, IPAddress.Parse(args.Get("connect")), args.Int("port", 179), localAs, TimeSpan.FromSeconds(60)));
         }
 
         for (int i = 0; i < sessions.Count; i++)

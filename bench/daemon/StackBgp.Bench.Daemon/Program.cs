@@ -58,6 +58,7 @@ internal static class Program
         Lab.Sweep();
 
         var daemons = new List<(string Key, DaemonUnderTest? Daemon, string Version)>();
+        var leftOut = new List<string>();
         foreach (string name in daemonNames)
         {
             if (name == "floor")
@@ -72,13 +73,14 @@ internal static class Program
             if (v.Length == 0)
             {
                 Console.Error.WriteLine($"bench: {d.Name} is not installed/built; left out of this run");
+                leftOut.Add(d.Name + (name == "stackbgp" ? $": {stackbgpd} not built (./build.sh)" : ": not installed"));
                 continue;
             }
 
             daemons.Add((name, d, v));
         }
 
-        var report = new Report(scenarios, daemons, runs, seed, args.Get("command", "bench/daemon/run.sh"));
+        var report = new Report(scenarios, daemons, runs, seed, args.Get("command", "bench/daemon/run.sh"), leftOut);
         report.MachineBefore();
         var runner = new Runner(self, seed, args.Double("timeout", 600));
 

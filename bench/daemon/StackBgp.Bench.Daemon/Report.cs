@@ -4,7 +4,7 @@ using System.Text;
 namespace StackBgp.Bench.Daemon;
 
 /// <summary>Collects the runs and renders the Markdown report (medians, every run, ratios, machine, versions).</summary>
-internal sealed class Report(Scenario[] scenarios, List<(string Key, DaemonUnderTest? Daemon, string Version)> daemons, int runs, int seed, string command)
+internal sealed class Report(Scenario[] scenarios, List<(string Key, DaemonUnderTest? Daemon, string Version)> daemons, int runs, int seed, string command, List<string> leftOut)
 {
     private readonly Dictionary<(string Scenario, string Daemon), List<Measurement>> _runs = [];
     private readonly DateTime _started = DateTime.UtcNow;
@@ -44,11 +44,15 @@ internal sealed class Report(Scenario[] scenarios, List<(string Key, DaemonUnder
             }
         }
 
-        md.Append('\n');
-        foreach (Scenario sc in scenarios)
+        foreach (string l in leftOut)
         {
-            md.Append(CultureInfo.InvariantCulture, $"Table for {sc.Name}: {new SyntheticTable(sc.Prefixes, seed).Describe()}.\n\n");
-            break;
+            md.Append(CultureInfo.InvariantCulture, $"- left out of this run — {l}\n");
+        }
+
+        md.Append('\n');
+        foreach (int n in scenarios.Select(s => s.Prefixes).Distinct())
+        {
+            md.Append(CultureInfo.InvariantCulture, $"Table: {new SyntheticTable(n, seed).Describe()}.\n\n");
         }
 
         md.Append("Time = from the injector's first UPDATE write to the monitor's last needed prefix (1 injector: the N-th distinct prefix; ");
