@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using StackBgp.Routing;
 using StackBgp.Wire;
 
@@ -7,7 +6,7 @@ namespace StackBgp.Benchmarks;
 
 /// <summary>Decode + import of a 1M-prefix table from one peer, with and without re-advertising it to a monitor.</summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
+[Config(typeof(RibBenchConfig))]
 public class ImportBenchmarks
 {
     private byte[] _stream = [];
@@ -39,7 +38,7 @@ public class ImportBenchmarks
 
 /// <summary>Best path over 10 candidate paths per prefix: the comparison alone, and 10 injectors × 100k through the RIB.</summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
+[Config(typeof(RibBenchConfig))]
 public class BestPathBenchmarks
 {
     private const int Prefixes = 100_000;
@@ -93,7 +92,7 @@ public class BestPathBenchmarks
 
 /// <summary>Export encoding: 1M prefixes in groups sharing attributes, through the update-group encoder.</summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
+[Config(typeof(RibBenchConfig))]
 public class EncodeBenchmarks
 {
     private SyntheticTable _table = null!;
