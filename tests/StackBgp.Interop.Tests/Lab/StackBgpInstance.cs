@@ -4,7 +4,7 @@ namespace StackBgp.Interop.Tests.Lab;
 
 /// <summary>
 /// stackbgpd in one namespace (<c>stackbgpd --config FILE --socket SOCK</c>), queried with
-/// <c>stackbgp -s SOCK -c COMMAND</c>. Binaries: $STACKBGPD / $STACKBGP, else artifacts/bin/ of the
+/// <c>stackbgp -s SOCK -c COMMAND</c>. Binaries: $STACKBGPD / $STACKBGP, else $STACKBGP_BIN/, else artifacts/bin/ of the
 /// repository that contains the test assembly.
 /// </summary>
 public sealed class StackBgpInstance : BgpPeerBase
@@ -119,6 +119,13 @@ public sealed class StackBgpInstance : BgpPeerBase
         if (!string.IsNullOrEmpty(fromEnv))
         {
             return File.Exists(fromEnv) ? fromEnv : throw new LabException($"${variable}={fromEnv} does not exist");
+        }
+
+        string? binDir = Environment.GetEnvironmentVariable("STACKBGP_BIN");
+        if (!string.IsNullOrEmpty(binDir))
+        {
+            string inBin = Path.Combine(binDir, name);
+            return File.Exists(inBin) ? inBin : throw new LabException($"$STACKBGP_BIN={binDir} has no {name}");
         }
 
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
