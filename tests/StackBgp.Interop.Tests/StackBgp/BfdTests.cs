@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using StackBgp.Interop.Tests.Lab;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace StackBgp.Interop.Tests.StackBgp;
+
+/// <summary>
+/// Issue 6 point 6: StackBgp's own BFD (<c>neighbor X bfd</c>, <c>bfd profile</c>) against FRR's bfdd on
+/// the leaf. Sessions come Up at 3×50 ms and 3×300 ms (both CLIs; FRR sees StackBgp's intervals), and a
+/// hung stackbgpd (SIGSTOP) makes the leaf remove the node's next hop by BFD (hold time 180).
+/// </summary>
+public sealed class BfdTests(ITestOutputHelper output)
+{
+    private const string Vip = "192.1.1.1";
+    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan WellBelowHold = TimeSpan.FromSeconds(5);
+
+    [Theory]
+    [InlineData(50)]
+    [InlineData(300)]
+    public void Bfd_with_frr_comes_up_and_a_hung_stackbgpd_is_removed_by_bfd(int ms)
+    {
+        using NetNs leaf = NetNs.Create();
+        using NetNs node = NetNs.Create();
+        Veth link = Veth.Create(leaf, node, "down0", "enp2s0");
+        leaf.AddAddress(link.IfA, "100.64.1.1/30");
+        node.AddAddress(link.IfB, "100.64.1.2/30");
+        node.AddLoopbackAddress("99.99.1.1/32");
+
+        // hold time 180 on the leaf's side too, so only BFD can explain a fast removal
+        string leafConf = ScenarioLab.Render("leaf", 1, ms, 3)
+            .Replace("  neighbor nodes timers connect 1\n", "  neighbor nodes timers connect 1\n  neighbor nodes timers 60 180\n", StringComparison.Ordinal);
+        Assert.Contains("neighbor nodes timers 60 180", leafConf, StringComparison.Ordinal);
+        using FrrInstance frr = FrrInstance.Start(leaf, leafConf, bfd: true, log: output.WriteLine);
+        using StackBgpInstance stack = StackBgpInstance.Start(node, ScenarioLab.Render("controller", 1, ms, 3), output.WriteLine);
+
+        frr.WaitEstablished("100.64.1.2", Converge);
+        JsonNode frrPeer = Poll.Until(() => FrrBfdPeer(frr, "100.64.1.2"), p => p?["status"]?.GetValue<string>() == "up", Converge,
+            "FRR bfdd: peer 100.64.1.2 up")!;
+        output.WriteLine("FRR bfd peer: " + frrPeer.ToJsonString());
+        JsonNode ownPeer = Poll.Until(() => StackBfdPeer(stack, "100.64.1.1"), p => p?["status"]?.GetValue<string>() == "up", Converge,
+            "stackbgpd 'show bfd peers json': peer 100.64.1.1 up")!;
+        output.WriteLine("stackbgpd bfd peer: " + ownPeer.ToJsonString());
+
+        // what FRR learned from StackBgp's control packets (RFC 5880 §4.1): StackBgp's intervals and multiplier
+        Assert.Equal(3, frrPeer["remote-detect-multiplier"]?.GetValue<int>());
+        Assert.Equal(ms, frrPeer["remote-receive-interval"]?.GetValue<int>());
+        Assert.Equal(ms, frrPeer["remote-transmit-interval"]?.GetValue<int>());
+
+        node.AddLoopbackAddress(Vip + "/32");
+        Poll.Until(() => KernelNextHops.Are(leaf, Vip, "100.64.1.2"), Converge, () => $"leaf route to {Vip} via the node; seen '{KernelNextHops.Text(leaf, Vip)}'");
+
+        stack.SignalAll(Shell.SigStop);
+        try
+        {
+            Poll.Until(() => KernelNextHops.Of(leaf, Vip).Count == 0, WellBelowHold,
+                () => $"leaf to remove the node's next hop for {Vip} by BFD after stackbgpd hung (hold time 180); seen '{KernelNextHops.Text(leaf, Vip)}', FRR bfd: {FrrBfdPeer(frr, "100.64.1.2")?.ToJsonString()}");
+            Assert.Equal("down", FrrBfdPeer(frr, "100.64.1.2")?["status"]?.GetValue<string>());
+        }
+        finally
+        {
+            stack.SignalAll(Shell.SigCont);
+        }
+
+        // resumed: BFD and BGP come back and so does the route
+        Poll.Until(() => KernelNextHops.Are(leaf, Vip, "100.64.1.2"), Converge, () => $"leaf route back after SIGCONT; seen '{KernelNextHops.Text(leaf, Vip)}'");
+    }
+
+    private static JsonNode? FrrBfdPeer(FrrInstance frr, string peer) => FindPeer(frr.VtyshJson("show bfd peers json"), peer);
+
+    private static JsonNode? StackBfdPeer(StackBgpInstance stack, string peer) => FindPeer(stack.CliJson("show bfd peers json"), peer);
+
+    private static JsonNode? FindPeer(JsonNode peers, string peer) =>
+        peers is JsonArray a ? a.FirstOrDefault(p => p?["peer"]?.GetValue<string>() == peer) : null;
+
+    internal static string Ms(int ms) => ms.ToString(CultureInfo.InvariantCulture);
+}
