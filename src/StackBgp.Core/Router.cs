@@ -29,7 +29,7 @@ public sealed partial class Router : IAsyncDisposable
     private KernelBridge? _kernel;
     private BfdBridge? _bfd;
     private RibActor? _rib;
-    private int _nextPeerId = 1;
+    private int _nextPeerId;
     private uint _routerId;
 
     public Router(StackBgpConfig config, ILoggerFactory loggerFactory, TimeProvider time, RouterOptions? options = null)
@@ -81,8 +81,7 @@ public sealed partial class Router : IAsyncDisposable
             var endPoints = _options.ListenAddresses.Count == 0
                 ? BgpListener.AnyAddress(_options.ListenPort)
                 : [.. _options.ListenAddresses.Select(a => new IPEndPoint(a, _options.ListenPort))];
-            _listener = new BgpListener(endPoints, _loggerFactory.CreateLogger<BgpListener>());
-            _listener.Start();
+            _listener = new BgpListener(endPoints, _loggerFactory.CreateLogger<BgpListener>()) { DynamicPeers = AcceptDynamicPeer };
         }
 
         if (NeedsBfd(_config))
@@ -92,6 +91,8 @@ public sealed partial class Router : IAsyncDisposable
         }
 
         foreach (var n in bgp.EffectiveNeighbors(_config.TimerDefaults)) await AddPeerAsync(n).ConfigureAwait(false);
+        // Listen only once every configured neighbor is registered, so that no early connection is refused.
+        _listener?.Start();
         await OriginateConfiguredRoutesAsync().ConfigureAwait(false);
         if (_kernel is not null) await _kernel.StartRedistributionAsync().ConfigureAwait(false);
 
@@ -140,12 +141,21 @@ public sealed partial class Router : IAsyncDisposable
             await AddInterfacePeerAsync(n).ConfigureAwait(false);
             return;
         }
+        var peer = CreatePeer(n, interfaceName);
+        _listener?.AddPeer(new PeerRegistration(peer.Transport!, peer.Session!.AcceptConnection));
+        if (n.Bfd && _bfd is not null) await _bfd.AddPeerAsync(peer).ConfigureAwait(false);
+        if (!n.Shutdown) peer.Session!.Start();
+    }
+
+    /// <summary>The peer object, its transport options and its session (not started, not registered).</summary>
+    private Peer CreatePeer(EffectiveNeighbor n, string? interfaceName)
+    {
         var bgp = _config.Bgp!;
-        var peer = new Peer(this, _nextPeerId++, n, n.Address, Log.Logger);
+        var peer = new Peer(this, Interlocked.Increment(ref _nextPeerId), n, n.Address!, Log.Logger);
         bool internalPeer = n.IsInternal(bgp.Asn);
         var transport = new PeerTransportOptions
         {
-            RemoteAddress = n.Address,
+            RemoteAddress = n.Address!,
             RemotePort = n.Port,
             LocalAddress = n.UpdateSource is { } us && IPAddress.TryParse(us, out var src) ? src : null,
             LocalInterface = interfaceName ?? (n.UpdateSource is { } ui && !IPAddress.TryParse(ui, out _) ? ui : null),
@@ -154,13 +164,10 @@ public sealed partial class Router : IAsyncDisposable
             Ttl = PeerTransportOptions.DefaultTtl(internalPeer, n.EbgpMultihop),
         };
         peer.Transport = transport;
-        var session = new BgpSession(BuildSessionConfig(n, bgp), n.Passive ? null : new TcpConnector(transport), peer, Time,
+        peer.Session = new BgpSession(BuildSessionConfig(n, bgp), n.Passive ? null : new TcpConnector(transport), peer, Time,
             _loggerFactory.CreateLogger<BgpSession>());
-        peer.Session = session;
         _peers[n.Id] = peer;
-        _listener?.AddPeer(new PeerRegistration(transport, session.AcceptConnection));
-        if (n.Bfd && _bfd is not null) await _bfd.AddPeerAsync(peer).ConfigureAwait(false);
-        if (!n.Shutdown) session.Start();
+        return peer;
     }
 
     private SessionConfig BuildSessionConfig(EffectiveNeighbor n, Config.BgpInstance bgp)

@@ -161,4 +161,43 @@ public sealed class TwoRoutersTests
             await a.StopAsync(CancellationToken.None);
         }
     }
+
+    [Fact]
+    public async Task A_listen_range_accepts_a_dynamic_neighbor_with_its_peer_group_settings()
+    {
+        int p = Interlocked.Increment(ref _nextPort);
+        var a = Parse($"""
+            router bgp 65001
+             bgp router-id 10.0.0.1
+             no bgp ebgp-requires-policy
+             neighbor 127.0.0.3 remote-as 65002
+             neighbor 127.0.0.3 port {p}
+             neighbor 127.0.0.3 update-source 127.0.0.2
+             neighbor 127.0.0.3 timers connect 1
+            """);
+        var b = Parse("""
+            router bgp 65002
+             bgp router-id 10.0.0.2
+             no bgp ebgp-requires-policy
+             neighbor racks peer-group
+             neighbor racks remote-as 65001
+             bgp listen range 127.0.0.0/24 peer-group racks
+            """);
+        var ra = new Router(a, NullLoggerFactory.Instance, TimeProvider.System,
+            new RouterOptions { Kernel = false, ListenPort = 0 });
+        var rb = new Router(b, NullLoggerFactory.Instance, TimeProvider.System,
+            new RouterOptions { Kernel = false, ListenPort = p, ListenAddresses = [IPAddress.Parse("127.0.0.3")] });
+        await rb.StartAsync(CancellationToken.None);
+        await ra.StartAsync(CancellationToken.None);
+        try
+        {
+            string sum = await Until(rb, "show bgp summary json", s => s.Contains("\"Established\""), "the dynamic neighbor 127.0.0.2 Established on rb");
+            Assert.Contains("127.0.0.2", sum);
+        }
+        finally
+        {
+            await ra.StopAsync(CancellationToken.None);
+            await rb.StopAsync(CancellationToken.None);
+        }
+    }
 }
