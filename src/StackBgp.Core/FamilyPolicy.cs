@@ -20,7 +20,26 @@ internal sealed class FamilyPolicy(IRoutePolicy? ipv4, IRoutePolicy? ipv6) : IRo
         return p is null ? new PolicyResult(true, attributes, context.Weight) : p.Evaluate(prefix, attributes, context);
     }
 
-    public static IRoutePolicy? For(CompiledPolicy compiled, EffectiveNeighbor n, bool inbound, uint localAs, uint? defaultLp, string? peerInterface)
+    /// <summary>
+    /// The policy for a neighbor and direction; neighbors with the same configuration get the same
+    /// object, which is what lets the RIB put them in one update group (one encoding for all).
+    /// </summary>
+    public static IRoutePolicy? For(CompiledPolicy compiled, EffectiveNeighbor n, bool inbound, uint localAs, uint? defaultLp, string? peerInterface,
+        System.Collections.Concurrent.ConcurrentDictionary<string, IRoutePolicy?> cache)
+    {
+        var key = new System.Text.StringBuilder(inbound ? "in" : "out").Append('|').Append(localAs).Append('|').Append(defaultLp).Append('|').Append(peerInterface);
+        foreach (var (family, af) in n.Families.OrderBy(f => f.Key.Afi))
+        {
+            if (!af.Activated) continue;
+            key.Append('|').Append(family).Append(':');
+            key.Append(inbound ? af.PrefixListIn : af.PrefixListOut).Append(',');
+            key.Append(inbound ? af.FilterListIn : af.FilterListOut).Append(',');
+            key.Append(inbound ? af.RouteMapIn : af.RouteMapOut);
+        }
+        return cache.GetOrAdd(key.ToString(), _ => Build(compiled, n, inbound, localAs, defaultLp, peerInterface));
+    }
+
+    private static IRoutePolicy? Build(CompiledPolicy compiled, EffectiveNeighbor n, bool inbound, uint localAs, uint? defaultLp, string? peerInterface)
     {
         IRoutePolicy? One(AddressFamily family)
         {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using StackBgp.Linux;
 using StackBgp.Linux.Fib;
 using StackBgp.Linux.Links;
+using StackBgp.Linux.Nht;
 using StackBgp.Linux.Routes;
 using StackBgp.Policy;
 using StackBgp.Routing;
@@ -29,6 +30,10 @@ internal sealed class KernelBridge : IFibSink
     private readonly FibProgrammer _fib;
     private readonly Channel<IReadOnlyList<FibRouteChange>> _fibQueue = Channel.CreateUnbounded<IReadOnlyList<FibRouteChange>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConnectedPrefixTracker _connected = new();
+    private readonly NextHopTracker _nht;
+    // Next hops of installed routes and whether the kernel can reach them (FIB task writes, NHT task updates).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPAddress, NextHopResolution?> _nextHops = new();
+    private Task _nhtTask = Task.CompletedTask;
     private readonly CancellationTokenSource _stop = new();
     // Prefix → what the FIB holds now (for show ip route); written by the FIB task only.
     private ImmutableDictionary<Prefix, KernelRoute> _installed = ImmutableDictionary<Prefix, KernelRoute>.Empty;
@@ -51,6 +56,8 @@ internal sealed class KernelBridge : IFibSink
             RemoveRoutesOnStop = false,
             TimeProvider = router.Time,
         }, loggerFactory.CreateLogger<FibProgrammer>());
+        _nht = new NextHopTracker(new NextHopTrackerOptions { ResolveViaDefault = router.Config.IpNhtResolveViaDefault || router.Config.Ipv6NhtResolveViaDefault },
+            loggerFactory.CreateLogger<NextHopTracker>());
     }
 
     public IFibSink FibSink => this;
@@ -63,7 +70,9 @@ internal sealed class KernelBridge : IFibSink
     {
         await _links.StartAsync(cancellationToken).ConfigureAwait(false);
         await _fib.StartAsync(cancellationToken).ConfigureAwait(false);
+        await _nht.StartAsync(cancellationToken).ConfigureAwait(false);
         _fibTask = FibLoopAsync(_stop.Token);
+        _nhtTask = NhtLoopAsync(_stop.Token);
     }
 
     /// <summary>Starts feeding connected prefixes into the RIB (after the RIB exists).</summary>
@@ -89,6 +98,14 @@ internal sealed class KernelBridge : IFibSink
         try
         {
             await _linkTask.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await _nht.StopAsync().ConfigureAwait(false);
+        try
+        {
+            await _nhtTask.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -215,10 +232,63 @@ internal sealed class KernelBridge : IFibSink
             if (gw is null) continue;
             // A link-local gateway needs its interface; without one the kernel cannot use it.
             if (gw.IsIPv6LinkLocal && ifIndex == 0) continue;
+            // Next-hop tracking (issue 5 §4): a next hop the kernel cannot reach is not installed.
+            if (!IsReachable(gw.IsIPv6LinkLocal ? new IPAddress(gw.GetAddressBytes(), ifIndex) : gw)) continue;
             hops.Add(new KernelNextHop(gw, ifIndex));
         }
         if (hops.Count == 0) return null;
         return new KernelRoute(net, hops, RouteTable.Main, _protocol, BgpRouteMetric, src);
+    }
+
+    /// <summary>
+    /// True unless the kernel said the next hop is unreachable. A next hop seen for the first time is
+    /// tracked from now on; its first resolution arrives on the NHT task, which tells the RIB (so the
+    /// path leaves best-path selection) and re-runs the FIB for it.
+    /// </summary>
+    private bool IsReachable(IPAddress nextHop)
+    {
+        if (_nextHops.TryGetValue(nextHop, out var known)) return known?.Reachable ?? true;
+        _nextHops[nextHop] = null;
+        _ = TrackAsync(nextHop);
+        return true;
+    }
+
+    private async Task TrackAsync(IPAddress nextHop)
+    {
+        try
+        {
+            var r = await _nht.TrackAsync(nextHop, _stop.Token).ConfigureAwait(false);
+            await OnResolutionAsync(r).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or IOException)
+        {
+        }
+    }
+
+    private async Task NhtLoopAsync(CancellationToken ct)
+    {
+        await Task.Yield();
+        try
+        {
+            while (await _nht.Changes.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                while (_nht.Changes.TryRead(out var r)) await OnResolutionAsync(r).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task OnResolutionAsync(NextHopResolution r)
+    {
+        var before = _nextHops.TryGetValue(r.NextHop, out var old) ? old : null;
+        _nextHops[r.NextHop] = r;
+        if (before is not null && before.Reachable == r.Reachable && before.Metric == r.Metric) return;
+        if (before is null && r.Reachable) return;
+        var address = r.NextHop.ScopeId != 0 ? new IPAddress(r.NextHop.GetAddressBytes()) : r.NextHop;
+        _router.Log.NextHop(address.ToString(), r.Reachable ? "reachable" : "unreachable", r.Reason ?? r.IfName ?? "");
+        await _router.Rib.PostAsync(new RibCommand.NexthopChanged(address, r.Reachable, (uint)Math.Max(0, r.Metric))).ConfigureAwait(false);
     }
 
     /// <summary>IPv4, or IPv6 global, or (with a known interface and no global) the IPv6 link-local next hop.</summary>

@@ -28,7 +28,11 @@ public sealed partial class Router
             return;
         }
         _config = next;
-        if (diff.PolicyChanged) _policy = CompiledPolicy.Compile(next.Policy);
+        if (diff.PolicyChanged)
+        {
+            _policy = CompiledPolicy.Compile(next.Policy);
+            _policyCache.Clear();
+        }
         if (diff.BgpGlobalChanged) await Rib.PostAsync(new RibCommand.OptionsChanged(BuildRibOptions()), cancellationToken).ConfigureAwait(false);
 
         var bgp = next.Bgp!;

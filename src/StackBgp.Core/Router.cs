@@ -25,6 +25,7 @@ public sealed partial class Router : IAsyncDisposable
     private readonly CommandTree _commands = new();
     private StackBgpConfig _config;
     private CompiledPolicy _policy;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IRoutePolicy?> _policyCache = new(StringComparer.Ordinal);
     private BgpListener? _listener;
     private KernelBridge? _kernel;
     private BfdBridge? _bfd;
@@ -262,8 +263,8 @@ public sealed partial class Router : IAsyncDisposable
             SendCommunity = primary is null ? SendCommunity.All : (SendCommunity)(byte)primary.SendCommunity,
             DefaultOriginate = defaultOriginate,
             AdvertisementInterval = TimeSpan.FromSeconds(n.AdvertisementInterval),
-            ImportPolicy = FamilyPolicy.For(_policy, n, inbound: true, negotiated.LocalAs, defaultLp, peerIf),
-            ExportPolicy = FamilyPolicy.For(_policy, n, inbound: false, negotiated.LocalAs, defaultLp, peerIf),
+            ImportPolicy = FamilyPolicy.For(_policy, n, inbound: true, negotiated.LocalAs, defaultLp, peerIf, _policyCache),
+            ExportPolicy = FamilyPolicy.For(_policy, n, inbound: false, negotiated.LocalAs, defaultLp, peerIf, _policyCache),
             MaximumPrefix = primary?.MaximumPrefix is { } mp
                 ? new MaximumPrefix((int)mp.Limit, mp.WarningOnly, mp.RestartMinutes is { } m ? TimeSpan.FromMinutes(m) : default)
                 : default,

@@ -29,6 +29,9 @@ internal sealed partial class RouterLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "BFD peer {Peer} went {State} ({Diagnostic}): {Effect}")]
     public partial void BfdChange(string peer, string state, string diagnostic, string effect);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "next hop {NextHop} is {State} ({Detail})")]
+    public partial void NextHop(string nextHop, string state, string detail);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "FIB: {Error}")]
     public partial void FibError(string error);
 }
