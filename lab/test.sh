@@ -6,7 +6,8 @@
 #   lab/test.sh                                  everything (run as root)
 #   TEST_PROJECTS="tests/StackBgp.Wire.Tests" lab/test.sh     only these projects (space-separated)
 #   TEST_FILTER="FullyQualifiedName~Harness" lab/test.sh       passed to dotnet test --filter
-#   BUILD_ARTIFACTS=1 with TEST_PROJECTS also runs ./build.sh (artifacts/bin/stackbgpd, stackbgp)
+#   ./build.sh (artifacts/bin/stackbgpd, stackbgp) runs whenever the interop project is tested (or BUILD_ARTIFACTS=1);
+#   STACKBGP_BIN=/dir/with/binaries (or STACKBGPD + STACKBGP) uses prebuilt ones instead
 set -uo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${CONFIG:-Release}
@@ -28,8 +29,16 @@ if [ -n "${TEST_PROJECTS:-}" ]; then
 else
   dotnet build StackBgp.slnx -c "$CONFIG" -nologo -v q >&2 || build_failed=1
 fi
-# the interop tests run artifacts/bin/stackbgpd and stackbgp (StackBgpInstance)
-if [ "$build_failed" = 0 ] && [ -x ./build.sh ] && { [ -z "${TEST_PROJECTS:-}" ] || [ "${BUILD_ARTIFACTS:-0}" = 1 ]; }; then
+# the interop tests run artifacts/bin/stackbgpd and stackbgp (StackBgpInstance): build them whenever the
+# interop project runs, unless prebuilt binaries are given ($STACKBGP_BIN directory or $STACKBGPD/$STACKBGP)
+needs_artifacts=0
+case " $projects " in *Interop*) needs_artifacts=1 ;; esac
+[ "${BUILD_ARTIFACTS:-0}" = 1 ] && needs_artifacts=1
+if [ -n "${STACKBGP_BIN:-}" ] || { [ -n "${STACKBGPD:-}" ] && [ -n "${STACKBGP:-}" ]; }; then
+  needs_artifacts=0
+  echo "using prebuilt stackbgpd/stackbgp: ${STACKBGP_BIN:-$STACKBGPD}" >&2
+fi
+if [ "$build_failed" = 0 ] && [ "$needs_artifacts" = 1 ] && [ -x ./build.sh ]; then
   ./build.sh >&2 || build_failed=1
 fi
 if [ "$build_failed" = 1 ]; then

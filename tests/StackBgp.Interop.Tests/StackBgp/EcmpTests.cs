@@ -148,8 +148,8 @@ public sealed class EcmpTests(ITestOutputHelper output)
 
                 """, output.WriteLine);
             owned.Add(stack);
-            stack.WaitEstablished(Node(1), Converge);
-            stack.WaitEstablished(Node(2), Converge);
+            PeeringTests.WaitStack(stack, Node(1));
+            PeeringTests.WaitStack(stack, Node(2));
             nodes[1].AddLoopbackAddress(Vip + "/32");
             nodes[2].AddLoopbackAddress(Vip + "/32");
             Poll.Until(() => KernelNextHops.Are(leaf, Vip, Both), Converge,

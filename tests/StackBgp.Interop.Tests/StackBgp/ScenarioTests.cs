@@ -77,7 +77,13 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         Poll.Until(() => lab.SpineNextHops(), h => h.SequenceEqual(all[..1]), Converge, "exactly leaf-2's next hop removed after controller-2's SIGTERM");
         string why = LeafNeighborJson(lab.LeafSpeakers[2], "100.64.2.2");
         Assert.True(why.Contains("cease", StringComparison.OrdinalIgnoreCase) || why.Contains("Administrative", StringComparison.Ordinal),
-            $"leaf-2 should have been told by a Cease NOTIFICATION (graceful stop); its neighbor view: {why}");
+            $"leaf-2 should have been told by a Cease NOTIFICATION (graceful stop), not by BFD Down; its neighbor view: {why}\ncontroller-2's stackbgpd log (end):\n{Tail(speaker.Output, 25)}");
+    }
+
+    private static string Tail(string text, int lines)
+    {
+        string[] all = text.Split('\n');
+        return string.Join('\n', all[Math.Max(0, all.Length - lines)..]);
     }
 
     private static string LeafNeighborJson(BgpPeerBase leaf, string neighbor) => leaf switch
