@@ -24,7 +24,7 @@ internal sealed partial class Peer : ISessionHandler, IPeerSender, IAsyncDisposa
     private readonly ILogger _log;
     private readonly Channel<ReadOnlyMemory<byte>> _outbound = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _pump;
-    private InboundBatch _batch = new();
+    private InboundBatch _batch = new(4, 16);
 
     public Peer(Router router, int id, EffectiveNeighbor config, IPAddress address, ILogger log)
     {
@@ -131,7 +131,9 @@ internal sealed partial class Peer : ISessionHandler, IPeerSender, IAsyncDisposa
     {
         if (_batch.MessageCount == 0) return;
         var full = _batch;
-        _batch = new InboundBatch();
+        // Size the next batch like the last one: a full table arrives in big batches, a trickle of
+        // changes in small ones (each batch lives until the RIB has applied it).
+        _batch = new InboundBatch(Math.Clamp(full.MessageCount, 4, BatchMessages), Math.Clamp(full.PrefixCount, 16, BatchPrefixes));
         await _router.Rib.PostAsync(new RibCommand.Update(Id, full)).ConfigureAwait(false);
     }
 

@@ -8,6 +8,7 @@ internal sealed record DaemonOptions
     public string? SocketPath { get; init; }
     public bool Check { get; init; }
     public bool Help { get; init; }
+    public bool Version { get; init; }
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
     public StackBgp.Core.RouterOptions RouterOptions { get; init; } = new();
 
@@ -18,6 +19,7 @@ internal sealed record DaemonOptions
           --check         validate the configuration, print every error, exit non-zero if there is one
           --bgp-port N    BGP listen port (default 179; 0 = do not listen), as bgpd -p
           --listen ADDR   BGP listen address (repeatable; default any), as bgpd -l
+          --version       print the version and exit
           --no-kernel     no zebra role: no FIB programming, no link/address watching, as bgpd -Z
         """;
 
@@ -61,6 +63,9 @@ internal sealed record DaemonOptions
                     break;
                 case "--no-kernel" or "-Z":
                     o = o with { RouterOptions = o.RouterOptions with { Kernel = false } };
+                    break;
+                case "--version" or "-v":
+                    o = o with { Version = true };
                     break;
                 case "--help" or "-h":
                     o = o with { Help = true };

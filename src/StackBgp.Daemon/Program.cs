@@ -25,6 +25,14 @@ internal static class Program
             await Console.Error.WriteLineAsync($"stackbgpd: {argError}\n{DaemonOptions.Usage}").ConfigureAwait(false);
             return 2;
         }
+        if (options.Version)
+        {
+            var asm = typeof(Program).Assembly;
+            string info = asm.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? asm.GetName().Version?.ToString() ?? "?";
+            Console.WriteLine($"stackbgpd {info} (.NET {Environment.Version})");
+            return 0;
+        }
         if (options.Help)
         {
             Console.WriteLine(DaemonOptions.Usage);
