@@ -214,21 +214,22 @@ public sealed partial class BgpSession
     private async Task BuryAsync()
     {
         if (_graveyard.Count == 0) return;
-        foreach (var c in _graveyard)
+        Conn[] dead = [.. _graveyard];
+        _graveyard.Clear();
+        foreach (var c in dead)
         {
+            c.Completed = true;
             try
             {
                 await c.Handshake.ConfigureAwait(false);
+                if (c.Writer is { } w) await w.DisposeAsync().ConfigureAwait(false);
+                await c.Connection.DisposeAsync().ConfigureAwait(false);
             }
             catch (Exception ex) when (IsTransportError(ex))
             {
-                // the handshake reader reports its own failures
+                // A closed transport may complain while it is torn down; it is gone either way.
             }
-            c.Completed = true;
-            if (c.Writer is { } w) await w.DisposeAsync().ConfigureAwait(false);
-            await c.Connection.DisposeAsync().ConfigureAwait(false);
         }
-        _graveyard.Clear();
     }
 
     private async Task ShutdownAsync()
@@ -239,8 +240,9 @@ public sealed partial class BgpSession
         {
             await _connectTask.ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
+            // the attempt was superseded
         }
         if (_primary is { } p)
         {

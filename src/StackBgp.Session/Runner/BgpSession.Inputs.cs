@@ -161,11 +161,14 @@ public sealed partial class BgpSession
                 ReadResult r = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
                 var buffer = r.Buffer;
                 SequencePosition consumed = buffer.Start;
+                SequencePosition examined = buffer.End;
                 try
                 {
                     if (BgpFraming.TryReadMessage(ref buffer, DecodeContext.StandardMaxLength, out var type, out var body, out var headerError))
                     {
+                        // What follows the OPEN (e.g. the peer's KEEPALIVE) is left unexamined for the owner's next read.
                         consumed = buffer.Start;
+                        examined = consumed;
                         if (headerError is WireError he) return new SecondaryOpen(sec, null, he.ToNotification(), he.Reason);
                         if (type != BgpMessageType.Open)
                             return new SecondaryOpen(sec, null, new NotificationMessage(BgpErrorCode.FiniteStateMachine, (byte)FsmErrorSubcode.UnexpectedMessageInOpenSent), $"{type} before OPEN");
@@ -177,7 +180,7 @@ public sealed partial class BgpSession
                 }
                 finally
                 {
-                    input.AdvanceTo(consumed, buffer.End);
+                    input.AdvanceTo(consumed, examined);
                 }
                 if (r.IsCompleted) return new SecondaryOpen(sec, null, null, "closed before OPEN");
             }
@@ -291,12 +294,14 @@ public sealed partial class BgpSession
         int gen = ++_connectGeneration;
         var cts = new CancellationTokenSource();
         _connectCts = cts;
+        // Read the token now: CancelConnect may dispose the source before the task runs.
+        CancellationToken token = cts.Token;
         IBgpConnector connector = _connector;
         _connectTask = Task.Run(async () =>
         {
             try
             {
-                IBgpConnection c = await connector.ConnectAsync(cts.Token).ConfigureAwait(false);
+                IBgpConnection c = await connector.ConnectAsync(token).ConfigureAwait(false);
                 if (!Post(new Connected(c, gen))) await DiscardAsync(c).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -307,14 +312,24 @@ public sealed partial class BgpSession
             {
                 Post(new ConnectFailed(ex.Message, gen));
             }
+            finally
+            {
+                cts.Dispose();
+            }
         });
     }
 
     private void CancelConnect()
     {
         _connectGeneration++;
-        _connectCts?.Cancel();
-        _connectCts?.Dispose();
+        try
+        {
+            _connectCts?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the connect task already ended and disposed it
+        }
         _connectCts = null;
     }
 

@@ -167,9 +167,16 @@ public sealed partial class BgpSession : IAsyncDisposable
     {
         if (Volatile.Read(ref _started) != 0)
         {
-            await StopAsync().ConfigureAwait(false);
+            await Task.WhenAny(StopAsync(), _owner).ConfigureAwait(false);
             _inbox.Writer.TryComplete();
-            await _owner.ConfigureAwait(false);
+            try
+            {
+                await _owner.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // already logged by the owner task
+            }
         }
         foreach (var t in _timers) await t.DisposeAsync().ConfigureAwait(false);
     }
@@ -183,7 +190,14 @@ public sealed partial class BgpSession : IAsyncDisposable
     private bool Post(Input input)
     {
         if (!_inbox.Writer.TryWrite(input)) return false;
-        Volatile.Read(ref _primary)?.Connection.Input.CancelPendingRead();
+        try
+        {
+            Volatile.Read(ref _primary)?.Connection.Input.CancelPendingRead();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
+        {
+            // the connection was completed meanwhile; the owner is not reading it
+        }
         return true;
     }
 
@@ -204,8 +218,15 @@ public sealed partial class BgpSession : IAsyncDisposable
                 await ReadOnceAsync(conn).ConfigureAwait(false);
             }
         }
+        catch (Exception ex)
+        {
+            // A bug, not a protocol event: say so loudly; the session ends (Down is not reported).
+            LogOwnerFailed(_logger, PeerAddress, ex);
+            throw;
+        }
         finally
         {
+            _inbox.Writer.TryComplete();
             await ShutdownAsync().ConfigureAwait(false);
         }
     }

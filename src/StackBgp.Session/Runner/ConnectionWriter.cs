@@ -30,6 +30,7 @@ internal sealed class ConnectionWriter : IAsyncDisposable
     private TimeSpan _keepaliveInterval = Timeout.InfiniteTimeSpan;
     private TimeSpan _sendHoldTime = Timeout.InfiniteTimeSpan;
     private volatile bool _closing;
+    private int _disposed;
 
     public ConnectionWriter(PipeWriter output, TimeProvider time, int updateCapacity, Action<Exception?> onFailed, Action onSendHoldExpired)
     {
@@ -190,11 +191,12 @@ internal sealed class ConnectionWriter : IAsyncDisposable
     public void Abandon()
     {
         _closing = true;
-        _stop.Cancel();
+        if (Volatile.Read(ref _disposed) == 0) _stop.Cancel();
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _closing = true;
         _updates.Writer.TryComplete();
         _control.Writer.TryComplete();

@@ -48,6 +48,9 @@ public sealed partial class BgpSession
     [LoggerMessage(EventId = 213, Level = LogLevel.Debug, Message = "BGP {Peer}: idle hold {Seconds:0.#} s before the next start")]
     private static partial void LogIdleHold(ILogger logger, IPAddress peer, double seconds);
 
+    [LoggerMessage(EventId = 215, Level = LogLevel.Critical, Message = "BGP {Peer}: session task failed")]
+    private static partial void LogOwnerFailed(ILogger logger, IPAddress peer, Exception exception);
+
     [LoggerMessage(EventId = 214, Level = LogLevel.Information, Message = "BGP {Peer}: {Direction} connection refused: session is Idle")]
     private static partial void LogRefusedWhileIdle(ILogger logger, IPAddress peer, ConnectionDirection direction);
 }

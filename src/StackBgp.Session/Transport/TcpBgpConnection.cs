@@ -52,9 +52,22 @@ public sealed class TcpBgpConnection : IBgpConnection
 
     public async ValueTask DisposeAsync()
     {
-        await Input.CompleteAsync().ConfigureAwait(false);
-        await Output.CompleteAsync().ConfigureAwait(false);
         Abort();
+        // Completing the writer flushes what it still buffers into the (now closed) socket: ignore that.
+        try
+        {
+            await Output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+        try
+        {
+            await Input.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
         await _stream.DisposeAsync().ConfigureAwait(false);
     }
 }
