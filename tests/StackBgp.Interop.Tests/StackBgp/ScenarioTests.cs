@@ -71,14 +71,23 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         Assert.Equal(0, after.GetValueOrDefault("controller-3"));
         Assert.Equal(30, after.GetValueOrDefault("controller-1") + after.GetValueOrDefault("controller-2"));
 
-        // controller-2 stops gracefully: the leaf learns it from a Cease NOTIFICATION (sent before exit), then the spine loses exactly leaf-2
+        // controller-2 stops gracefully: it sends a Cease NOTIFICATION to its leaf before it exits (the leaf counts it),
+        // and the spine loses exactly leaf-2
         var speaker = (StackBgpInstance)lab.ControllerSpeaker(2);
+        long before = NotificationsReceived(lab.LeafSpeakers[2], "100.64.2.2");
         speaker.Terminate(TimeSpan.FromSeconds(10));
         Poll.Until(() => lab.SpineNextHops(), h => h.SequenceEqual(all[..1]), Converge, "exactly leaf-2's next hop removed after controller-2's SIGTERM");
         string why = LeafNeighborJson(lab.LeafSpeakers[2], "100.64.2.2");
-        Assert.True(why.Contains("cease", StringComparison.OrdinalIgnoreCase) || why.Contains("Administrative", StringComparison.Ordinal),
-            $"leaf-2 should have been told by a Cease NOTIFICATION (graceful stop), not by BFD Down; its neighbor view: {why}\ncontroller-2's stackbgpd log (end):\n{Tail(speaker.Output, 25)}");
+        output.WriteLine("leaf-2's view of controller-2 after its SIGTERM: " + why);
+        bool told = lab.LeafSpeakers[2] is FrrInstance
+            ? NotificationsReceived(lab.LeafSpeakers[2], "100.64.2.2") > before
+            : why.Contains("cease", StringComparison.OrdinalIgnoreCase) || why.Contains("Administrative", StringComparison.Ordinal);
+        Assert.True(told, $"leaf-2 should have received controller-2's Cease NOTIFICATION (graceful stop); its neighbor view: {why}\ncontroller-2's stackbgpd log (end):\n{Tail(speaker.Output, 25)}");
     }
+
+    /// <summary>FRR's messageStats.notificationsRecv for a neighbor (0 for other speakers).</summary>
+    private static long NotificationsReceived(BgpPeerBase leaf, string neighbor) =>
+        leaf is FrrInstance f ? f.VtyshJson($"show bgp neighbors {neighbor} json")[neighbor]?["messageStats"]?["notificationsRecv"]?.GetValue<long>() ?? 0 : 0;
 
     private static string Tail(string text, int lines)
     {
