@@ -82,9 +82,7 @@ internal sealed partial class Peer : ISessionHandler, IPeerSender, IAsyncDisposa
             await _router.Rib.PostAsync(new RibCommand.EndOfRib(Id, update.EndOfRibFamily)).ConfigureAwait(false);
             return;
         }
-        // TODO(batching): hand over at BatchPrefixes/BatchMessages or when the session's receive buffer
-        // drains (needs a receive-idle callback from BgpSession); until then every UPDATE is its own batch.
-        if (_batch.PrefixCount >= BatchPrefixes || _batch.MessageCount >= BatchMessages || true)
+        if (_batch.PrefixCount >= BatchPrefixes || _batch.MessageCount >= BatchMessages)
             await FlushAsync().ConfigureAwait(false);
     }
 

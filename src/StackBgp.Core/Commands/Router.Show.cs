@@ -40,7 +40,7 @@ public sealed partial class Router
                         ["remoteAs"] = p.Session?.Negotiated?.PeerAs ?? p.Config.RemoteAs?.Asn ?? 0,
                         ["localAs"] = LocalAs,
                         ["version"] = 4,
-                        ["msgRcvd"] = p.UpdatesReceived,
+                        ["msgRcvd"] = p.Session?.MessagesReceived ?? 0,
                         ["msgSent"] = p.MessagesQueued,
                         ["tableVersion"] = 0,
                         ["outq"] = 0,
@@ -88,7 +88,7 @@ public sealed partial class Router
                 var up = p.EstablishedSince is { } since ? Time.GetUtcNow() - since : p.LastChange is { } lc ? Time.GetUtcNow() - lc : (TimeSpan?)null;
                 string state = p.State == BgpState.Established ? (rn?.PrefixesAccepted ?? 0).ToString(Inv) : StateName(p);
                 string sent = p.State == BgpState.Established ? (rn?.PrefixesSent ?? 0).ToString(Inv) : "0";
-                text.Append(Inv, $"{name}4 {p.Session?.Negotiated?.PeerAs ?? p.Config.RemoteAs?.Asn ?? 0,10} {p.UpdatesReceived,9} {p.MessagesQueued,9} {0,8} {0,4} {0,4} {FormatUptime(up),8} {state,12} {sent,8} {p.Config.Description ?? "N/A"}\n");
+                text.Append(Inv, $"{name}4 {p.Session?.Negotiated?.PeerAs ?? p.Config.RemoteAs?.Asn ?? 0,10} {p.Session?.MessagesReceived ?? 0,9} {p.MessagesQueued,9} {0,8} {0,4} {0,4} {FormatUptime(up),8} {state,12} {sent,8} {p.Config.Description ?? "N/A"}\n");
             }
             text.Append(Inv, $"\nTotal number of neighbors {peers.Count}\n\n");
         }

@@ -248,6 +248,7 @@ public sealed partial class BgpSession : IAsyncDisposable
         ReadOnlySequence<byte> buffer = result.Buffer;
         SequencePosition consumed = buffer.Start;
         bool stop = false;
+        long updatesBefore = Interlocked.Read(ref _updatesReceived);
         try
         {
             (consumed, stop) = await HandleFramesAsync(conn, buffer).ConfigureAwait(false);
@@ -256,6 +257,8 @@ public sealed partial class BgpSession : IAsyncDisposable
         {
             if (!conn.Completed) input.AdvanceTo(consumed, buffer.End);
         }
+        if (!stop && Interlocked.Read(ref _updatesReceived) != updatesBefore && _fsm.State == BgpState.Established)
+            await _handler.OnReceiveIdleAsync(this).ConfigureAwait(false);
         if (!stop && result.IsCompleted && conn == _primary)
             await TransportFailedAsync(conn, "connection closed by peer").ConfigureAwait(false);
     }

@@ -47,4 +47,11 @@ public interface ISessionHandler
     ValueTask OnRouteRefreshAsync(BgpSession session, AddressFamily family, RouteRefreshSubtype subtype);
 
     ValueTask OnDownAsync(BgpSession session, SessionDownReason reason);
+
+    /// <summary>
+    /// Every whole message of one socket read has been handled and at least one was an UPDATE: the
+    /// moment to hand a batch of UPDATEs on (so that a burst becomes few large batches, and a single
+    /// UPDATE is not held back waiting for more).
+    /// </summary>
+    ValueTask OnReceiveIdleAsync(BgpSession session) => ValueTask.CompletedTask;
 }
