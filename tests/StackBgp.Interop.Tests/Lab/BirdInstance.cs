@@ -78,7 +78,13 @@ public sealed class BirdInstance : BgpPeerBase
     /// <summary><c>show route for PREFIX all</c> ("" when BIRD has no route).</summary>
     public string Route(string prefix)
     {
-        string o = Birdc($"show route {prefix} all");
+        ExecResult r = Shell.Run(TimeSpan.FromSeconds(20), "birdc", ["-s", Socket, "show", "route", prefix, "all"]);
+        if (!r.Succeeded && r.Stdout.Contains("Network not found", StringComparison.Ordinal))
+        {
+            return ""; // birdc exits 1 when the table has no such network
+        }
+
+        string o = r.Check().Stdout;
         return o.Contains(prefix, StringComparison.Ordinal) ? o : "";
     }
 }

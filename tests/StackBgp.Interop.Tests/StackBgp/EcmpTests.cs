@@ -170,7 +170,7 @@ public sealed class EcmpTests(ITestOutputHelper output)
                 () => $"StackBgp leaf route to {Vip} via node 1 only after node 2's link went down; seen: '{KernelNextHops.Text(leaf, Vip)}'\nStackBgp: {stack.Paths(Vip + "/32").ToJsonString()}");
             links[2].SetUp(sideA: true, up: true);
             Poll.Until(() => KernelNextHops.Are(leaf, Vip, Both), Converge,
-                () => $"both next hops back after the link came up; seen: '{KernelNextHops.Text(leaf, Vip)}'; stackbgpd neighbor {Node(2)}: {stack.NeighborState(Node(2))}\nstackbgpd log (end):\n{Tail(stack.Output, 30)}");
+                () => $"both next hops back after the link came up; seen: '{KernelNextHops.Text(leaf, Vip)}'; stackbgpd neighbor {Node(2)}: {stack.NeighborState(Node(2))}; stackbgpd paths: {stack.Paths(Vip + "/32").ToJsonString()}; 'show ip route json': {stack.Cli("show ip route json")}\nstackbgpd log (end):\n{Tail(stack.Output, 30)}");
         }
         finally
         {
