@@ -19,8 +19,8 @@
 #   lab/demo.sh up       build the lab and leave it running        lab/demo.sh down   remove everything
 #   lab/demo.sh s1|s3    run one scenario on a running lab         lab/demo.sh status show sessions/routes
 # environment:
-#   CONTROLLER_DAEMON=frr|stackbgp   what speaks BGP on the controllers (default frr)
-#   FABRIC_DAEMON=frr|stackbgp       what runs on leaves and spine (default frr)
+#   CONTROLLER_DAEMON=stackbgp|frr   what speaks BGP on the controllers (default stackbgp)
+#   FABRIC_DAEMON=stackbgp|frr       what runs on leaves and spine (default stackbgp: the default run needs no FRR)
 #   STACKBGPD=path                   default artifacts/bin/stackbgpd (run as `stackbgpd --config FILE`)
 #   BFD_MS=50  BFD_MULT=3            BFD interval and multiplier between controllers and leaves
 #   VIP=192.1.1.1  VIP_PORT=8080  REQUESTS=300
@@ -34,8 +34,8 @@ REPO=$(cd "$HERE/.." && pwd)
 export LAB_RUN=${LAB_RUN:-/run/stackbgp-lab}
 . "$HERE/lib.sh"
 
-CONTROLLER_DAEMON=${CONTROLLER_DAEMON:-frr}
-FABRIC_DAEMON=${FABRIC_DAEMON:-frr}
+CONTROLLER_DAEMON=${CONTROLLER_DAEMON:-stackbgp}
+FABRIC_DAEMON=${FABRIC_DAEMON:-stackbgp}
 STACKBGPD=${STACKBGPD:-$REPO/artifacts/bin/stackbgpd}
 STACKBGP=${STACKBGP:-$(dirname "$STACKBGPD")/stackbgp}
 BFD_MS=${BFD_MS:-50}
