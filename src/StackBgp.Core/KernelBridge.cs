@@ -187,7 +187,17 @@ internal sealed class KernelBridge : IFibSink
             foreach (var c in latest.Values)
             {
                 var net = new IPNetwork(c.Prefix.Address, c.Prefix.Length);
-                KernelRoute? route = c.IsDelete ? null : ToKernelRoute(c, net);
+                KernelRoute? route;
+                try
+                {
+                    route = c.IsDelete ? null : ToKernelRoute(c, net);
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or NullReferenceException or FormatException)
+                {
+                    // One bad route must never stop the FIB task: log it with the prefix and go on.
+                    _router.Log.FibError($"{c.Prefix}: not installed: {e.Message}");
+                    continue;
+                }
                 if (route is null)
                 {
                     if (installed.Remove(c.Prefix)) batch.Add(LinuxRouteChange.Remove(net));
