@@ -133,6 +133,7 @@ internal sealed class KernelBridge : IFibSink
                 while (reader.TryRead(out var e))
                 {
                     foreach (var change in _connected.Apply(e)) await ApplyConnectedAsync(change).ConfigureAwait(false);
+                    if (e is LinkUp or AddressAdded) await RecheckUnreachableAsync().ConfigureAwait(false);
                 }
             }
         }
@@ -242,25 +243,40 @@ internal sealed class KernelBridge : IFibSink
             if (gw is null) continue;
             // A link-local gateway needs its interface; without one the kernel cannot use it.
             if (gw.IsIPv6LinkLocal && ifIndex == 0) continue;
-            // Next-hop tracking (issue 5 §4): a next hop the kernel cannot reach is not installed.
-            if (!IsReachable(gw.IsIPv6LinkLocal ? new IPAddress(gw.GetAddressBytes(), ifIndex) : gw)) continue;
+            // Next-hop tracking (issue 5 §4): every next hop the FIB uses is tracked; the RIB is told when
+            // one becomes unreachable and takes its paths out of best-path and multipath selection, so
+            // the FIB never filters on its own (one source of truth, no stale verdict after a link flap).
+            Track(gw.IsIPv6LinkLocal ? new IPAddress(gw.GetAddressBytes(), ifIndex) : gw);
             hops.Add(new KernelNextHop(gw, ifIndex));
         }
         if (hops.Count == 0) return null;
         return new KernelRoute(net, hops, RouteTable.Main, _protocol, BgpRouteMetric, src);
     }
 
-    /// <summary>
-    /// True unless the kernel said the next hop is unreachable. A next hop seen for the first time is
-    /// tracked from now on; its first resolution arrives on the NHT task, which tells the RIB (so the
-    /// path leaves best-path selection) and re-runs the FIB for it.
-    /// </summary>
-    private bool IsReachable(IPAddress nextHop)
+    /// <summary>A next hop seen for the first time is tracked from now on; its resolutions reach the RIB.</summary>
+    private void Track(IPAddress nextHop)
     {
-        if (_nextHops.TryGetValue(nextHop, out var known)) return known?.Reachable ?? true;
-        _nextHops[nextHop] = null;
+        if (!_nextHops.TryAdd(nextHop, null)) return;
         _ = TrackAsync(nextHop);
-        return true;
+    }
+
+    /// <summary>After a link comes up, re-resolve the next hops last seen unreachable (the kernel
+    /// restores connected routes without always telling us).</summary>
+    private async Task RecheckUnreachableAsync()
+    {
+        foreach (var (address, known) in _nextHops)
+        {
+            if (known is { Reachable: false })
+            {
+                try
+                {
+                    await OnResolutionAsync(await _nht.ResolveAsync(address, _stop.Token).ConfigureAwait(false)).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or IOException)
+                {
+                }
+            }
+        }
     }
 
     private async Task TrackAsync(IPAddress nextHop)
