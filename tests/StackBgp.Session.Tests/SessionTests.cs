@@ -337,6 +337,11 @@ public class SessionTests
         }
         await Poll.UntilAsync(() => ha.Downs.Count == 1, "Down after SendHoldTime", () => ha.All + "\n" + log.All);
         Assert.Equal(SessionDownKind.SendHoldTimerExpired, ha.Downs.Single().Kind);
+        // Teardown bounds the final write to a peer that does not read with a timeout on the session's
+        // clock (the fake one here): keep that clock moving until the session is disposed.
+        var disposing = a.DisposeAsync().AsTask();
+        await Poll.UntilAsync(() => { time.Advance(TimeSpan.FromSeconds(1)); return disposing.IsCompleted; }, "A disposed (close timeout on the fake clock)", () => log.All);
+        await disposing;
     }
 }
 
