@@ -61,6 +61,11 @@ for p in $projects; do
     if ! ls "$RESULTS/$name"/*.trx >/dev/null 2>&1; then
       echo "!!! $name: dotnet test exited $rc without results" >&2
       run_errors=$((run_errors + 1))
+    elif ! grep -q 'outcome="Failed"' "$RESULTS/$name"/*.trx; then
+      # an aborted run (crash, hang killed by --blame-hang-timeout) leaves a TRX with only the
+      # tests that finished: count the abort itself as a failure, or tests would vanish silently
+      echo "!!! $name: dotnet test exited $rc (aborted run; tests after the abort have no result)" >&2
+      run_errors=$((run_errors + 1))
     fi
   fi
 done
