@@ -15,6 +15,10 @@ namespace StackBgp.Routing;
 public sealed partial class RibActor : IAsyncDisposable
 {
     private readonly Channel<RibCommand> _channel;
+    // Decoded UPDATE batches waiting for the actor (see PostUpdateAsync): a session decodes faster than
+    // the RIB imports, and without a bound a full table would sit decoded in the queue (its attribute
+    // objects and prefix lists) before the first of it is exported.
+    private readonly SemaphoreSlim _updateCredits = new(MaxQueuedUpdateBatches, MaxQueuedUpdateBatches);
     private readonly IUpdateEncoder _encoder;
     private readonly IFibSink? _fib;
     private readonly TimeProvider _time;
@@ -67,6 +71,31 @@ public sealed partial class RibActor : IAsyncDisposable
     public ValueTask PostAsync(RibCommand command, CancellationToken cancellationToken = default) =>
         _channel.Writer.WriteAsync(command, cancellationToken);
 
+    /// <summary>Update batches that may wait in the queue at once (a batch is one socket read or at most a few thousand prefixes).</summary>
+    public const int MaxQueuedUpdateBatches = 16;
+
+    /// <summary>Prefixes imported per wake-up before decision and export run, so that a full table
+    /// streams out while it streams in (the two cores pipeline) instead of leaving in one piece at the end.</summary>
+    private const int PrefixesPerWakeUp = 32_768;
+
+    /// <summary>
+    /// Queues decoded UPDATEs from a session, waiting while <see cref="MaxQueuedUpdateBatches"/> are already
+    /// queued: back-pressure reaches the session and, through its unread socket, the peer's TCP window.
+    /// </summary>
+    public async ValueTask PostUpdateAsync(int peerId, InboundBatch batch, CancellationToken cancellationToken = default)
+    {
+        await _updateCredits.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _channel.Writer.WriteAsync(new RibCommand.Update(peerId, batch) { Credited = true }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _updateCredits.Release();
+            throw;
+        }
+    }
+
     /// <summary>Queues a command if there is room.</summary>
     public bool TryPost(RibCommand command) => _channel.Writer.TryWrite(command);
 
@@ -80,7 +109,11 @@ public sealed partial class RibActor : IAsyncDisposable
         if (_loop is not null) await _loop.ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _updateCredits.Dispose();
+    }
 
     /// <summary>Runs <paramref name="query"/> on the actor after everything queued before it; the result must be an immutable snapshot.</summary>
     public Task<T> QueryAsync<T>(Func<RibActor, T> query, CancellationToken cancellationToken = default)
@@ -112,8 +145,8 @@ public sealed partial class RibActor : IAsyncDisposable
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             // Drain a bounded number of commands per wake-up so decision/export run regularly.
-            int n = 0;
-            while (n < 4096 && reader.TryRead(out var cmd))
+            int n = 0, prefixes = 0;
+            while (n < 4096 && prefixes < PrefixesPerWakeUp && reader.TryRead(out var cmd))
             {
                 n++;
                 if (cmd is RibCommand.Query q) { queries.Add(q); continue; }
@@ -121,6 +154,14 @@ public sealed partial class RibActor : IAsyncDisposable
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
                     Log.CommandFailed(_log, cmd.GetType().Name, ex);
+                }
+                finally
+                {
+                    if (cmd is RibCommand.Update u)
+                    {
+                        prefixes += u.Batch.PrefixCount;
+                        if (u.Credited) _updateCredits.Release();
+                    }
                 }
             }
             RunDecisionAndExport();

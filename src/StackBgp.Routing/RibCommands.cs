@@ -16,8 +16,13 @@ public abstract record RibCommand
     /// <summary>New descriptor for an up peer (policy changed, next-hop-self, RR client…): import re-evaluated from the kept pre-policy routes, export recomputed.</summary>
     public sealed record PeerChanged(PeerDescriptor Peer) : RibCommand;
 
-    /// <summary>Decoded UPDATEs from one peer (many messages per command).</summary>
-    public sealed record Update(int PeerId, InboundBatch Batch) : RibCommand;
+    /// <summary>Decoded UPDATEs from one peer (many messages per command). Sessions post these with
+    /// <see cref="RibActor.PostUpdateAsync"/>, which bounds how many are queued.</summary>
+    public sealed record Update(int PeerId, InboundBatch Batch) : RibCommand
+    {
+        /// <summary>Holds one of the actor's update credits, returned when the batch has been applied.</summary>
+        internal bool Credited { get; init; }
+    }
 
     /// <summary>End-of-RIB from the peer for a family (RFC 4724 §2): stale routes of that family are swept.</summary>
     public sealed record EndOfRib(int PeerId, AddressFamily Family) : RibCommand;
