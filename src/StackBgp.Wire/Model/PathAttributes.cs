@@ -19,13 +19,47 @@ namespace StackBgp.Wire;
 /// </summary>
 public sealed record PathAttributes
 {
+    // Storage is laid out for a full table: ~330k distinct sets per million routes. The attributes
+    // every route has (origin, AS path, next hop, MED, LOCAL_PREF, communities) are fields; the ones
+    // few routes carry live in one shared Rare object (null for most sets). Optional integers use a
+    // presence bit instead of Nullable<uint> (8 bytes each).
     private int _hash;
+    private uint _med;
+    private uint _localPref;
+    private byte _present;
     private readonly ImmutableArray<uint> _communities = ImmutableArray<uint>.Empty;
-    private readonly ImmutableArray<ulong> _extendedCommunities = ImmutableArray<ulong>.Empty;
-    private readonly ImmutableArray<LargeCommunity> _largeCommunities = ImmutableArray<LargeCommunity>.Empty;
-    private readonly ImmutableArray<uint> _clusterList = ImmutableArray<uint>.Empty;
-    private readonly ImmutableArray<UnknownAttribute> _unknown = ImmutableArray<UnknownAttribute>.Empty;
     private readonly AsPath _asPath = AsPath.Empty;
+    private Rare? _rare;
+
+    private const byte HasMed = 1, HasLocalPref = 2;
+
+    /// <summary>The attributes that few routes carry; immutable once built, shared by <c>with</c> copies.</summary>
+    private sealed class Rare
+    {
+        public ImmutableArray<ulong> ExtendedCommunities = ImmutableArray<ulong>.Empty;
+        public ImmutableArray<LargeCommunity> LargeCommunities = ImmutableArray<LargeCommunity>.Empty;
+        public ImmutableArray<uint> ClusterList = ImmutableArray<uint>.Empty;
+        public ImmutableArray<UnknownAttribute> Unknown = ImmutableArray<UnknownAttribute>.Empty;
+        public Aggregator? Aggregator;
+        public uint? OriginatorId;
+        public uint? Otc;
+        public ulong PartialMask;
+
+        public Rare Clone() => (Rare)MemberwiseClone();
+
+        public bool IsEmpty => ExtendedCommunities.IsEmpty && LargeCommunities.IsEmpty && ClusterList.IsEmpty && Unknown.IsEmpty
+            && Aggregator is null && OriginatorId is null && Otc is null && PartialMask == 0;
+    }
+
+    private static readonly Rare NoRare = new();
+
+    private Rare R => _rare ?? NoRare;
+
+    /// <summary>Copy-on-write for the init accessors (a set is immutable once constructed; a Rare may be
+    /// shared with the set this one was copied from by <c>with</c>).</summary>
+    private Rare EditRare() => (_rare ?? NoRare).Clone();
+
+    private void CommitRare(Rare r) => _rare = r.IsEmpty ? null : r;
 
     /// <summary>An empty set: ORIGIN IGP, empty AS path, nothing else.</summary>
     public static PathAttributes Empty { get; } = new();
@@ -38,18 +72,12 @@ public sealed record PathAttributes
         Origin = original.Origin;
         _asPath = original._asPath;
         NextHop = original.NextHop;
-        Med = original.Med;
-        LocalPref = original.LocalPref;
+        _med = original._med;
+        _localPref = original._localPref;
+        _present = original._present;
         AtomicAggregate = original.AtomicAggregate;
-        Aggregator = original.Aggregator;
         _communities = original._communities;
-        _extendedCommunities = original._extendedCommunities;
-        _largeCommunities = original._largeCommunities;
-        OriginatorId = original.OriginatorId;
-        _clusterList = original._clusterList;
-        Otc = original.Otc;
-        _unknown = original._unknown;
-        PartialMask = original.PartialMask;
+        _rare = original._rare;
     }
 
     /// <summary>ORIGIN (RFC 4271 §5.1.1).</summary>
@@ -62,47 +90,95 @@ public sealed record PathAttributes
     public NextHop NextHop { get; init; }
 
     /// <summary>MULTI_EXIT_DISC (RFC 4271 §5.1.4); null when absent.</summary>
-    public uint? Med { get; init; }
+    public uint? Med
+    {
+        get => (_present & HasMed) != 0 ? _med : null;
+        init
+        {
+            _med = value.GetValueOrDefault();
+            _present = value.HasValue ? (byte)(_present | HasMed) : (byte)(_present & ~HasMed);
+        }
+    }
 
     /// <summary>LOCAL_PREF (RFC 4271 §5.1.5); null when absent.</summary>
-    public uint? LocalPref { get; init; }
+    public uint? LocalPref
+    {
+        get => (_present & HasLocalPref) != 0 ? _localPref : null;
+        init
+        {
+            _localPref = value.GetValueOrDefault();
+            _present = value.HasValue ? (byte)(_present | HasLocalPref) : (byte)(_present & ~HasLocalPref);
+        }
+    }
 
     /// <summary>ATOMIC_AGGREGATE present (RFC 4271 §5.1.6).</summary>
     public bool AtomicAggregate { get; init; }
 
     /// <summary>AGGREGATOR merged with AS4_AGGREGATOR (RFC 4271 §5.1.7, RFC 6793 §4.2.3); null when absent.</summary>
-    public Aggregator? Aggregator { get; init; }
+    public Aggregator? Aggregator
+    {
+        get => R.Aggregator;
+        init { if (value == R.Aggregator) return; var r = EditRare(); r.Aggregator = value; CommitRare(r); }
+    }
 
     /// <summary>COMMUNITIES (RFC 1997), sorted and unique.</summary>
     public ImmutableArray<uint> Communities { get => _communities; init => _communities = Canonical(value); }
 
     /// <summary>EXTENDED_COMMUNITIES (RFC 4360), sorted and unique.</summary>
-    public ImmutableArray<ulong> ExtendedCommunities { get => _extendedCommunities; init => _extendedCommunities = Canonical(value); }
+    public ImmutableArray<ulong> ExtendedCommunities
+    {
+        get => R.ExtendedCommunities;
+        init { var v = Canonical(value); if (v.IsEmpty && R.ExtendedCommunities.IsEmpty) return; var r = EditRare(); r.ExtendedCommunities = v; CommitRare(r); }
+    }
 
     /// <summary>LARGE_COMMUNITY (RFC 8092), sorted and unique.</summary>
-    public ImmutableArray<LargeCommunity> LargeCommunities { get => _largeCommunities; init => _largeCommunities = Canonical(value); }
+    public ImmutableArray<LargeCommunity> LargeCommunities
+    {
+        get => R.LargeCommunities;
+        init { var v = Canonical(value); if (v.IsEmpty && R.LargeCommunities.IsEmpty) return; var r = EditRare(); r.LargeCommunities = v; CommitRare(r); }
+    }
 
     /// <summary>ORIGINATOR_ID (RFC 4456 §8); null when absent.</summary>
-    public uint? OriginatorId { get; init; }
+    public uint? OriginatorId
+    {
+        get => R.OriginatorId;
+        init { if (value == R.OriginatorId) return; var r = EditRare(); r.OriginatorId = value; CommitRare(r); }
+    }
 
     /// <summary>CLUSTER_LIST (RFC 4456 §8), in path order (most recent first).</summary>
-    public ImmutableArray<uint> ClusterList { get => _clusterList; init => _clusterList = value.IsDefault ? ImmutableArray<uint>.Empty : value; }
+    public ImmutableArray<uint> ClusterList
+    {
+        get => R.ClusterList;
+        init { var v = value.IsDefault ? ImmutableArray<uint>.Empty : value; if (v.IsEmpty && R.ClusterList.IsEmpty) return; var r = EditRare(); r.ClusterList = v; CommitRare(r); }
+    }
 
     /// <summary>Only To Customer (RFC 9234 §5); null when absent.</summary>
-    public uint? Otc { get; init; }
+    public uint? Otc
+    {
+        get => R.Otc;
+        init { if (value == R.Otc) return; var r = EditRare(); r.Otc = value; CommitRare(r); }
+    }
 
     /// <summary>
     /// Known optional transitive attributes received with the Partial bit (bit n = type code n; only
     /// codes below 64). RFC 4271 §5: once set, Partial stays set when the attribute is passed on.
     /// </summary>
-    public ulong PartialMask { get; init; }
+    public ulong PartialMask
+    {
+        get => R.PartialMask;
+        init { if (value == R.PartialMask) return; var r = EditRare(); r.PartialMask = value; CommitRare(r); }
+    }
 
     /// <summary>Unrecognised optional transitive attributes, passed along with the Partial bit (RFC 4271 §5), sorted by code.</summary>
-    public ImmutableArray<UnknownAttribute> Unknown { get => _unknown; init => _unknown = SortUnknown(value); }
+    public ImmutableArray<UnknownAttribute> Unknown
+    {
+        get => R.Unknown;
+        init { var v = SortUnknown(value); if (v.IsEmpty && R.Unknown.IsEmpty) return; var r = EditRare(); r.Unknown = v; CommitRare(r); }
+    }
 
     public bool HasCommunity(uint community) => _communities.AsSpan().BinarySearch(community) >= 0;
-    public bool HasLargeCommunity(LargeCommunity community) => _largeCommunities.AsSpan().BinarySearch(community) >= 0;
-    public bool HasExtendedCommunity(ulong community) => _extendedCommunities.AsSpan().BinarySearch(community) >= 0;
+    public bool HasLargeCommunity(LargeCommunity community) => R.LargeCommunities.AsSpan().BinarySearch(community) >= 0;
+    public bool HasExtendedCommunity(ulong community) => R.ExtendedCommunities.AsSpan().BinarySearch(community) >= 0;
 
     /// <summary>Adds communities (RFC 1997 "additive"); returns this when nothing changes.</summary>
     public PathAttributes AddCommunities(ReadOnlySpan<uint> add)
@@ -129,14 +205,17 @@ public sealed record PathAttributes
     {
         if (ReferenceEquals(this, other)) return true;
         if (other is null || GetHashCode() != other.GetHashCode()) return false;
-        return Origin == other.Origin && NextHop == other.NextHop && Med == other.Med && LocalPref == other.LocalPref
-            && AtomicAggregate == other.AtomicAggregate && Aggregator == other.Aggregator && OriginatorId == other.OriginatorId
-            && Otc == other.Otc && PartialMask == other.PartialMask && _asPath.Equals(other._asPath)
-            && _communities.AsSpan().SequenceEqual(other._communities.AsSpan())
-            && _extendedCommunities.AsSpan().SequenceEqual(other._extendedCommunities.AsSpan())
-            && _largeCommunities.AsSpan().SequenceEqual(other._largeCommunities.AsSpan())
-            && _clusterList.AsSpan().SequenceEqual(other._clusterList.AsSpan())
-            && _unknown.AsSpan().SequenceEqual(other._unknown.AsSpan());
+        if (Origin != other.Origin || NextHop != other.NextHop || Med != other.Med || LocalPref != other.LocalPref
+            || AtomicAggregate != other.AtomicAggregate || !_asPath.Equals(other._asPath)
+            || !_communities.AsSpan().SequenceEqual(other._communities.AsSpan()))
+            return false;
+        if (ReferenceEquals(_rare, other._rare)) return true;
+        Rare a = R, b = other.R;
+        return a.Aggregator == b.Aggregator && a.OriginatorId == b.OriginatorId && a.Otc == b.Otc && a.PartialMask == b.PartialMask
+            && a.ExtendedCommunities.AsSpan().SequenceEqual(b.ExtendedCommunities.AsSpan())
+            && a.LargeCommunities.AsSpan().SequenceEqual(b.LargeCommunities.AsSpan())
+            && a.ClusterList.AsSpan().SequenceEqual(b.ClusterList.AsSpan())
+            && a.Unknown.AsSpan().SequenceEqual(b.Unknown.AsSpan());
     }
 
     public override int GetHashCode()
@@ -156,13 +235,14 @@ public sealed record PathAttributes
         hc.Add(PartialMask);
         foreach (uint c in _communities) hc.Add(c);
         hc.Add(-1);
-        foreach (ulong c in _extendedCommunities) hc.Add(c);
+        var rare = R;
+        foreach (ulong c in rare.ExtendedCommunities) hc.Add(c);
         hc.Add(-2);
-        foreach (var c in _largeCommunities) hc.Add(c);
+        foreach (var c in rare.LargeCommunities) hc.Add(c);
         hc.Add(-3);
-        foreach (uint c in _clusterList) hc.Add(c);
+        foreach (uint c in rare.ClusterList) hc.Add(c);
         hc.Add(-4);
-        foreach (var u in _unknown) hc.Add(u);
+        foreach (var u in rare.Unknown) hc.Add(u);
         h = hc.ToHashCode();
         if (h == 0) h = 1;
         _hash = h;
@@ -180,12 +260,12 @@ public sealed record PathAttributes
         if (AtomicAggregate) sb.Append(", atomic-aggregate");
         if (Aggregator is { } ag) sb.Append(", aggregator ").Append(ag);
         if (!_communities.IsEmpty) sb.Append(", communities ").AppendJoin(' ', _communities.Select(Community.Format));
-        if (!_extendedCommunities.IsEmpty) sb.Append(", ext-communities ").AppendJoin(' ', _extendedCommunities.Select(ExtendedCommunity.Format));
-        if (!_largeCommunities.IsEmpty) sb.Append(", large-communities ").AppendJoin(' ', _largeCommunities);
+        if (!ExtendedCommunities.IsEmpty) sb.Append(", ext-communities ").AppendJoin(' ', ExtendedCommunities.Select(ExtendedCommunity.Format));
+        if (!LargeCommunities.IsEmpty) sb.Append(", large-communities ").AppendJoin(' ', LargeCommunities);
         if (OriginatorId is { } oid) sb.Append(", originator-id ").Append(FormatV4(oid));
-        if (!_clusterList.IsEmpty) sb.Append(", cluster-list ").AppendJoin(' ', _clusterList.Select(FormatV4));
+        if (!ClusterList.IsEmpty) sb.Append(", cluster-list ").AppendJoin(' ', ClusterList.Select(FormatV4));
         if (Otc is { } otc) sb.Append(", otc ").Append(otc);
-        foreach (var u in _unknown) sb.Append(", ").Append(u);
+        foreach (var u in Unknown) sb.Append(", ").Append(u);
         return sb.ToString();
     }
 
