@@ -66,6 +66,46 @@ public class ModelTests
         Assert.Equal(0u, new AsPath(ImmutableArray.Create(new AsPathSegment(AsPathSegmentType.AsSet, 1, 2))).OriginAs);
     }
 
+    [Theory]
+    [InlineData("", 1, "65000")]
+    [InlineData("{65003,65004}", 2, "65000 65000 {65003,65004}")]
+    [InlineData("(64512) 65001", 1, "65000 (64512) 65001")]
+    [InlineData("65001 65002 {65003}", 3, "65000 65000 65000 65001 65002 {65003}")]
+    public void Prepend_into_the_leading_sequence_or_a_new_one(string path, int times, string expected)
+    {
+        var p = AsPathParse(path).Prepend(65000, times);
+        Assert.Equal(expected, p.ToString());
+        Assert.Equal(AsPathParse(expected), p);
+        Assert.Equal(AsPathParse(expected).GetHashCode(), p.GetHashCode());
+    }
+
+    [Fact]
+    public void Prepend_fills_a_leading_sequence_up_to_255_then_adds_a_segment()
+    {
+        var full = AsPath.FromSequence([.. Enumerable.Range(1, 254).Select(i => (uint)i)]);
+        var p = full.Prepend(7);
+        Assert.Single(p.Segments);
+        Assert.Equal(255, p.Length);
+        var q = p.Prepend(8);
+        Assert.Equal(2, q.Segments.Length);
+        Assert.Equal(256, q.Length);
+        Assert.Equal(8u, q.FirstAs);
+    }
+
+    private static AsPath AsPathParse(string text)
+    {
+        var segments = ImmutableArray.CreateBuilder<AsPathSegment>();
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text, @"\{([^}]*)\}|\(([^)]*)\)|([0-9][0-9 ]*)"))
+        {
+            var (type, body) = m.Groups[1].Success ? (AsPathSegmentType.AsSet, m.Groups[1].Value)
+                : m.Groups[2].Success ? (AsPathSegmentType.AsConfedSequence, m.Groups[2].Value)
+                : (AsPathSegmentType.AsSequence, m.Groups[3].Value);
+            var asns = body.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries).Select(uint.Parse).ToArray();
+            if (asns.Length > 0) segments.Add(new AsPathSegment(type, asns));
+        }
+        return segments.Count == 0 ? AsPath.Empty : new AsPath(segments.ToImmutable());
+    }
+
     [Fact]
     public void Prepend_splits_at_255_asns_per_segment()
     {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace StackBgp.Wire;
@@ -165,6 +166,20 @@ public sealed class AsPath : IEquatable<AsPath>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(times);
         if (times == 0) return this;
+        // Common case on every eBGP export: the result fits one leading segment of that type. Build
+        // it with exactly three allocations (ASNs, segment array, path); export does this per attribute set.
+        int lead = !Segments.IsEmpty && Segments[0].Type == type ? Segments[0].Asns.Length : -1;
+        if (lead + times <= 255)
+        {
+            var asns = new uint[Math.Max(lead, 0) + times];
+            asns.AsSpan(0, times).Fill(asn);
+            if (lead > 0) Segments[0].Asns.AsSpan().CopyTo(asns.AsSpan(times));
+            int rest = Segments.Length - (lead >= 0 ? 1 : 0);
+            var segments = new AsPathSegment[rest + 1];
+            segments[0] = new AsPathSegment(type, ImmutableCollectionsMarshal.AsImmutableArray(asns));
+            Segments.AsSpan()[(lead >= 0 ? 1 : 0)..].CopyTo(segments.AsSpan(1));
+            return new AsPath(ImmutableCollectionsMarshal.AsImmutableArray(segments));
+        }
         var seqAsns = new List<uint>(times + 8);
         for (int i = 0; i < times; i++) seqAsns.Add(asn);
         int skip = 0;
