@@ -76,7 +76,7 @@ public sealed class RouteReflectorTests(ITestOutputHelper output)
         protocol device {}
         protocol static viarr { ipv4; route 10.0.0.0/16 via {{Rr(2)}}; }
         protocol static announced { ipv4; route {{BirdNet}} blackhole; }
-        protocol bgp rr {
+        protocol bgp reflector {
           local {{Spk(2)}} as 65000;
           neighbor {{Rr(2)}} as 65000;
           connect retry time 1;
