@@ -54,6 +54,36 @@ public sealed class RoutingCoreTests
         }
     }
 
+    [Theory]
+    [InlineData("traditional", "", false)]
+    [InlineData("traditional", "bgp deterministic-med", true)]
+    [InlineData("datacenter", "", true)]                          // FRR 8.4: on by default with the datacenter profile
+    [InlineData("datacenter", "no bgp deterministic-med", false)]
+    public async Task Deterministic_med_follows_the_config_and_the_profile_default(string profile, string line, bool expected)
+    {
+        var config = Parse($"""
+            frr defaults {profile}
+            router bgp 65001
+             bgp router-id 10.0.0.1
+             {line}
+             address-family ipv4 unicast
+              network 10.1.0.0/24
+             exit-address-family
+            """);
+        var r = new Router(config, NullLoggerFactory.Instance, TimeProvider.System, new RouterOptions { Kernel = false, ListenPort = 0 });
+        await r.StartAsync(CancellationToken.None);
+        try
+        {
+            // With deterministic-med every group winner is marked "bestpath-from-AS" (FRR's output).
+            string json = await Until(r, "show bgp ipv4 unicast 10.1.0.0/24 json", s => s.Contains("\"paths\""), "10.1.0.0/24 originated");
+            Assert.Equal(expected, json.Contains("bestpathFromAs", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await r.StopAsync(CancellationToken.None);
+        }
+    }
+
     [Fact]
     public async Task Rfc8212_shows_in_neighbor_output_and_counts_the_discarded_prefixes()
     {
