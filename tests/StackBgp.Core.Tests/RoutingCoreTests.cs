@@ -139,6 +139,18 @@ public sealed class RoutingCoreTests
             await Until(rb, "show bgp ipv4 unicast 10.1.0.0/24 json", s => s.Contains("65001"), "10.1.0.0/24 on rb (ra's outbound policy exists)");
             string table = (await ra.ExecuteAsync("show bgp ipv4 unicast json", CancellationToken.None)).Output;
             Assert.DoesNotContain("10.2.0.0/24", table);
+
+            // clear bgp … soft in|out is served from retained state: the session stays up.
+            foreach (string clear in new[] { "clear bgp 127.0.0.3 soft out", "clear bgp ipv4 unicast 127.0.0.3 soft in", "clear ip bgp 127.0.0.3 soft" })
+            {
+                var res = await ra.ExecuteAsync(clear, CancellationToken.None);
+                Assert.True(res.Error is null, $"`{clear}`: {res.Error}");
+            }
+            json = (await ra.ExecuteAsync("show bgp neighbors 127.0.0.3 json", CancellationToken.None)).Output;
+            Assert.Equal(1, (int)JsonNode.Parse(json)!["127.0.0.3"]!["connectionsEstablished"]!);
+            Assert.Equal("Established", (string?)JsonNode.Parse(json)!["127.0.0.3"]!["bgpState"]);
+            await Until(rb, "show bgp ipv4 unicast 10.1.0.0/24 json", s => s.Contains("65001"), "10.1.0.0/24 still on rb after soft out");
+            Assert.Contains("no such neighbor", (await ra.ExecuteAsync("clear bgp 192.0.2.99 soft in", CancellationToken.None)).Error);
         }
         finally
         {
