@@ -292,4 +292,20 @@ public class AdvertisementTests
         Assert.Equal(2, fib.Current[P("203.0.113.10/32")].NextHops.Length); // maximum-paths ibgp 2
         Assert.Equal(2, rib.Route("203.0.113.10/32")!.Paths.Count(p => p.Multipath));
     }
+
+    [Fact]
+    public void Peers_differing_in_policy_or_capabilities_get_separate_update_groups()
+    {
+        var rib = T.Actor();
+        var otherPolicy = new DelegatePolicy("OUT2", (_, a, c) => new PolicyResult(true, a, c.Weight));
+        rib.Execute(
+            new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, new RecordingSender())),
+            new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, new RecordingSender())),
+            new RibCommand.PeerUp(T.Peer(3, "192.0.2.3", 65003, new RecordingSender()) with { FourOctetAs = false }),
+            new RibCommand.PeerUp(T.Peer(4, "192.0.2.4", 65004, new RecordingSender()) with { ExportPolicy = otherPolicy }),
+            new RibCommand.PeerUp(T.Peer(5, "192.0.2.5", 65005, new RecordingSender()) with { SendCommunity = SendCommunity.Standard }));
+        int Group(int id) => rib.Read(x => x.SnapshotNeighbor(id))!.UpdateGroups[V4];
+        Assert.Equal(Group(1), Group(2));
+        Assert.Equal(4, new[] { Group(2), Group(3), Group(4), Group(5) }.Distinct().Count());
+    }
 }
