@@ -64,7 +64,8 @@ public sealed record BgpInstance
     public bool BestpathAsPathMultipathRelax { get; init; }
     public bool BestpathCompareRouterId { get; init; }
     public bool AlwaysCompareMed { get; init; }
-    public bool DeterministicMed { get; init; }
+    /// <summary><c>[no] bgp deterministic-med</c>; null = the profile's default (FRR 8.4: on with datacenter, off with traditional).</summary>
+    public bool? DeterministicMed { get; init; }
     public bool MedMissingAsWorst { get; init; }
     public bool GracefulRestart { get; init; }
     public bool GracefulRestartDisable { get; init; }

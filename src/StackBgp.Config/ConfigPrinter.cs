@@ -90,7 +90,7 @@ public static class ConfigPrinter
         if (!b.NetworkImportCheck) w.Line(1, "no bgp network import-check");
         if (b.GracefulShutdown) w.Line(1, "bgp graceful-shutdown");
         if (b.ClusterId is not null) w.Line(1, $"bgp cluster-id {b.ClusterId}");
-        if (b.DeterministicMed) w.Line(1, "bgp deterministic-med");
+        if (b.DeterministicMed is bool dm) w.Line(1, dm ? "bgp deterministic-med" : "no bgp deterministic-med");
         if (b.GracefulRestart) w.Line(1, "bgp graceful-restart");
         if (b.GracefulRestartDisable) w.Line(1, "bgp graceful-restart-disable");
         if (b.GracefulRestartTime is int rt) w.Line(1, Inv($"bgp graceful-restart restart-time {rt}"));

@@ -146,8 +146,22 @@ internal sealed partial class Peer : ISessionHandler, IPeerSender, IAsyncDisposa
     public void Close(CeaseSubcode subcode, string reason)
     {
         _log.LogWarning("neighbor {Neighbor}: closing session, {Reason}", Config.Id, reason);
-        if (Session is { } s) _ = s.StopAsync(subcode, reason);
+        if (Session is not { } s) return;
+        _ = s.StopAsync(subcode, reason);
+        // maximum-prefix N restart M: the stopped session starts again after M (FRR's behaviour); without
+        // restart it stays down until `clear bgp`.
+        if (subcode == CeaseSubcode.MaximumPrefixesReached && Descriptor?.MaximumPrefix.Restart is { } after && after > TimeSpan.Zero)
+        {
+            _log.LogWarning("neighbor {Neighbor}: maximum-prefix restart in {Minutes} min", Config.Id, after.TotalMinutes);
+            var timer = _router.Time.CreateTimer(_ =>
+            {
+                if (!Config.Shutdown && !HeldDownByBfd && Session is { State: BgpState.Idle } again) again.Start();
+            }, null, after, Timeout.InfiniteTimeSpan);
+            Interlocked.Exchange(ref _maxPrefixRestart, timer)?.Dispose();
+        }
     }
+
+    private ITimer? _maxPrefixRestart;
 
     /// <summary>Moves the RIB's encoded UPDATEs into the session's bounded send queue, in order.</summary>
     private async Task PumpAsync()
@@ -170,6 +184,7 @@ internal sealed partial class Peer : ISessionHandler, IPeerSender, IAsyncDisposa
 
     public async ValueTask DisposeAsync()
     {
+        Interlocked.Exchange(ref _maxPrefixRestart, null)?.Dispose();
         _outbound.Writer.TryComplete();
         if (Session is { } s) await s.DisposeAsync().ConfigureAwait(false);
         await _pump.ConfigureAwait(false);

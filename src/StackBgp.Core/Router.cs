@@ -295,6 +295,7 @@ public sealed partial class Router : IAsyncDisposable
                 AsPathIgnore = bgp.BestpathAsPathIgnore,
                 AsPathMultipathRelax = bgp.BestpathAsPathMultipathRelax,
                 AlwaysCompareMed = bgp.AlwaysCompareMed,
+                DeterministicMed = bgp.DeterministicMed ?? _config.Defaults == FrrDefaultsProfile.Datacenter,
                 MedMissingAsWorst = bgp.MedMissingAsWorst,
                 CompareRouterId = bgp.BestpathCompareRouterId,
                 DefaultLocalPref = bgp.DefaultLocalPreference ?? 100,

@@ -18,7 +18,10 @@ public sealed class TwoRoutersTests
 {
     private static int _nextPort = 20179 + (Environment.ProcessId % 1000) * 10;
 
-    private static StackBgpConfig Parse(string text)
+    /// <summary>A fresh loopback port for a pair of routers (shared by every test class of this project).</summary>
+    internal static int AllocatePort() => Interlocked.Increment(ref _nextPort);
+
+    internal static StackBgpConfig Parse(string text)
     {
         var r = ConfigParser.Parse(text, "test.conf");
         Assert.True(r.IsValid, string.Join("\n", r.Errors));
@@ -70,7 +73,7 @@ public sealed class TwoRoutersTests
         return (ra, rb);
     }
 
-    private static async Task<string> Until(Router r, string command, Func<string, bool> ok, string expected)
+    internal static async Task<string> Until(Router r, string command, Func<string, bool> ok, string expected)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         string last = "";

@@ -49,6 +49,44 @@ public class TopologyTests
     }
 
     [Fact]
+    public void Two_reflectors_of_one_cluster_drop_each_others_reflections_by_cluster_list()
+    {
+        // A redundant pair: rr1 and rr2 share cluster 10.255.0.9, peer with each other as non-clients
+        // and both serve the client c1; c2 is a client of rr2 only.
+        var t = new Topology();
+        uint cluster = T.Id("10.255.0.9");
+        var rr1 = t.Add("rr1", 65000, o => o with { ClusterId = cluster });
+        var rr2 = t.Add("rr2", 65000, o => o with { ClusterId = cluster });
+        var c1 = t.Add("c1", 65000);
+        var c2 = t.Add("c2", 65000);
+        var rr = t.Connect(rr1, rr2);
+        t.Connect(rr1, c1, onA: d => d with { RouteReflectorClient = true });
+        t.Connect(rr2, c1, onA: d => d with { RouteReflectorClient = true });
+        t.Connect(rr2, c2, onA: d => d with { RouteReflectorClient = true });
+        c1.Rib.Execute(new RibCommand.AddLocalRoute(LocalRoute.Network(T.P("192.168.30.0/24"))));
+        t.Pump();
+
+        // rr1 reflected c1's route to rr2 with CLUSTER_LIST [cluster]: rr2 drops that copy as a loop
+        // (RFC 4456 §8) and keeps only the one straight from c1.
+        var atRr2 = rr2.Route("192.168.30.0/24")!;
+        Assert.Single(atRr2.Paths);
+        Assert.Empty(atRr2.BestPath!.Attributes.ClusterList);
+        Assert.True(rr2.Rib.Read(x => x.SnapshotNeighbor(rr.PeerIdOnB))!.DeniedByLoop >= 1);
+        Assert.Contains(rr2.Rib.Read(x => x.SnapshotReceived(rr.PeerIdOnB, V4)).Routes, r => r.Paths.Any(p => p.Rejected == "cluster-list"));
+
+        // c2 gets it once, reflected by rr2.
+        var atC2 = c2.Route("192.168.30.0/24")!.BestPath!;
+        Assert.Equal([cluster], atC2.Attributes.ClusterList.ToArray());
+        Assert.Equal(c1.RouterId, atC2.Attributes.OriginatorId);
+
+        // With distinct cluster ids rr2 accepts rr1's reflection as a second path.
+        rr2.Rib.Execute(new RibCommand.OptionsChanged(rr2.Rib.Options with { ClusterId = T.Id("10.255.0.10") }));
+        rr2.Rib.Execute(new RibCommand.ClearSoft(rr.PeerIdOnB, In: true, Out: false));
+        t.Pump();
+        Assert.Equal(2, rr2.Route("192.168.30.0/24")!.Paths.Length);
+    }
+
+    [Fact]
     public void Leaf_balances_over_nodes_announcing_the_same_vip_and_drops_exactly_the_failed_one()
     {
         var t = new Topology();

@@ -1,0 +1,311 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Time.Testing;
+using StackBgp.Routing;
+using StackBgp.Wire;
+
+namespace StackBgp.Routing.Tests;
+
+/// <summary>
+/// Issue 4 point 4, the advertisement rules not covered by <see cref="RibActorTests"/>: next-hop-self
+/// force, third-party next hops, send-community variants, advertisement-interval, aggregates without
+/// summary-only / as-set, soft out, plain route refresh, maximum-prefix warning-only.
+/// </summary>
+public class AdvertisementTests
+{
+    private static readonly AddressFamily V4 = AddressFamily.Ipv4Unicast;
+
+    private static Prefix P(string s) => Prefix.Parse(s);
+
+    [Theory]
+    [InlineData(NextHopSelf.Off, "10.0.0.2", "192.0.2.1")]
+    [InlineData(NextHopSelf.On, "10.0.0.2", "10.0.0.1")]     // on: eBGP-learned only, reflected unchanged
+    [InlineData(NextHopSelf.Force, "10.0.0.1", "10.0.0.1")]  // force: reflected routes too
+    public void Next_hop_self_applies_to_ebgp_learned_routes_and_force_also_to_reflected_ones(NextHopSelf mode, string reflectedNextHop, string ebgpNextHop)
+    {
+        var rib = T.Actor();
+        var client = new RecordingSender();
+        var other = new RecordingSender();
+        var ebgp = new RecordingSender();
+        rib.Execute(
+            new RibCommand.PeerUp(T.Peer(1, "10.0.0.2", T.LocalAs, client) with { RouteReflectorClient = true }),
+            new RibCommand.PeerUp(T.Peer(2, "10.0.0.3", T.LocalAs, other) with { RouteReflectorClient = true, NextHopSelf = mode }),
+            new RibCommand.PeerUp(T.Peer(3, "192.0.2.1", 65001, ebgp)));
+        other.Drain();
+        rib.Execute(T.Announce(1, T.Attrs("10.0.0.2") with { LocalPref = 100 }, "203.0.113.0/24"));
+        rib.Execute(T.Announce(3, T.Attrs("192.0.2.1", 65001), "198.51.100.0/24"));
+        var got = T.Summarize(other.Drain()).Announced;
+        Assert.Equal(NextHop.Parse(reflectedNextHop), got[P("203.0.113.0/24")].NextHop);
+        Assert.Equal(NextHop.Parse(ebgpNextHop), got[P("198.51.100.0/24")].NextHop);
+    }
+
+    [Fact]
+    public void Third_party_next_hop_is_kept_towards_an_ebgp_peer_on_the_same_subnet_unless_next_hop_self()
+    {
+        var rib = T.Actor();
+        var src = new RecordingSender();
+        var dst = new RecordingSender();
+        var far = new RecordingSender();
+        // peers 1 and 2 share 192.0.2.0/24 with us (an IXP-like LAN); peer 3 is elsewhere.
+        rib.Execute(
+            new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, src, local: "192.0.2.254") with { SharedSubnet = P("192.0.2.0/24") }),
+            new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, dst, local: "192.0.2.254") with { SharedSubnet = P("192.0.2.0/24") }),
+            new RibCommand.PeerUp(T.Peer(3, "198.51.100.3", 65003, far, local: "198.51.100.254") with { SharedSubnet = P("198.51.100.0/24") }));
+        dst.Drain();
+        far.Drain();
+        rib.Execute(T.Announce(1, T.Attrs("192.0.2.1", 65001), "203.0.113.0/24"));
+        Assert.Equal(NextHop.Parse("192.0.2.1"), T.Summarize(dst.Drain()).Announced[P("203.0.113.0/24")].NextHop); // RFC 4271 §5.1.3 (2)
+        Assert.Equal(NextHop.Parse("198.51.100.254"), T.Summarize(far.Drain()).Announced[P("203.0.113.0/24")].NextHop);
+
+        rib.Execute(new RibCommand.PeerChanged(T.Peer(2, "192.0.2.2", 65002, dst, local: "192.0.2.254") with { SharedSubnet = P("192.0.2.0/24"), NextHopSelf = NextHopSelf.On }));
+        Assert.Equal(NextHop.Parse("192.0.2.254"), T.Summarize(dst.Drain()).Announced[P("203.0.113.0/24")].NextHop);
+    }
+
+    public static TheoryData<SendCommunity, bool, bool, bool> SendCommunityCases() => new()
+    {
+        { SendCommunity.None, false, false, false },
+        { SendCommunity.Standard, true, false, false },
+        { SendCommunity.Extended, false, true, false },
+        { SendCommunity.Large, false, false, true },
+        { SendCommunity.All, true, true, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(SendCommunityCases))]
+    public void Send_community_sends_exactly_the_chosen_kinds(SendCommunity kinds, bool standard, bool extended, bool large)
+    {
+        var rib = T.Actor();
+        var src = new RecordingSender();
+        var dst = new RecordingSender();
+        ulong rt = ExtendedCommunity.RouteTarget(65001, 7);
+        rib.Execute(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, src)),
+            new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, dst) with { SendCommunity = kinds }));
+        rib.Execute(T.Announce(1, T.Attrs("192.0.2.1", 65001) with
+        {
+            Communities = [Community.Create(65001, 1)],
+            ExtendedCommunities = [rt],
+            LargeCommunities = [new LargeCommunity(65001, 2, 3)],
+        }, "203.0.113.0/24"));
+        var a = T.Summarize(dst.Drain()).Announced[P("203.0.113.0/24")];
+        Assert.Equal(standard, !a.Communities.IsEmpty);
+        Assert.Equal(extended, !a.ExtendedCommunities.IsEmpty);
+        Assert.Equal(large, !a.LargeCommunities.IsEmpty);
+    }
+
+    [Fact]
+    public void Non_transitive_extended_communities_stay_inside_the_as()
+    {
+        var rib = T.Actor();
+        var src = new RecordingSender();
+        var e = new RecordingSender();
+        var i = new RecordingSender();
+        ulong transitive = ExtendedCommunity.RouteTarget(65001, 7);
+        ulong nonTransitive = transitive | (0x40UL << 56); // the T bit (RFC 4360 §2)
+        rib.Execute(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, src)), new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, e)),
+            new RibCommand.PeerUp(T.Peer(3, "10.0.0.3", T.LocalAs, i)));
+        rib.Execute(T.Announce(1, T.Attrs("192.0.2.1", 65001) with { ExtendedCommunities = [transitive, nonTransitive] }, "203.0.113.0/24"));
+        Assert.Equal([transitive], T.Summarize(e.Drain()).Announced[P("203.0.113.0/24")].ExtendedCommunities.ToArray());
+        Assert.Equal(2, T.Summarize(i.Drain()).Announced[P("203.0.113.0/24")].ExtendedCommunities.Length);
+    }
+
+    [Fact]
+    public async Task Advertisement_interval_holds_changes_back_until_the_interval_has_passed()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var rib = new RibActor(T.Options(), WireUpdateEncoder.Instance, null, time);
+        rib.Start();
+        try
+        {
+            var src = new RecordingSender();
+            var dst = new LockedSender();
+            await rib.PostAsync(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, src)));
+            await rib.PostAsync(new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, new RecordingSender()) with { AdvertisementInterval = TimeSpan.FromSeconds(30), Sender = dst }));
+            await rib.PostAsync(T.Announce(1, T.Attrs("192.0.2.1", 65001), "203.0.113.0/24"));
+            await rib.BarrierAsync();
+            // The first change after the initial table goes out at once (nothing was flushed before).
+            Assert.Contains(P("203.0.113.0/24"), T.Summarize(dst.Drain()).Announced.Keys);
+
+            time.Advance(TimeSpan.FromSeconds(5));
+            await rib.PostAsync(T.Announce(1, T.Attrs("192.0.2.1", 65001), "198.51.100.0/24"));
+            await rib.BarrierAsync();
+            Assert.Empty(T.Summarize(dst.Drain()).Announced); // held: 5 s of 30 s
+
+            time.Advance(TimeSpan.FromSeconds(24));
+            await rib.BarrierAsync();
+            Assert.Empty(T.Summarize(dst.Drain()).Announced); // still 1 s to go
+
+            time.Advance(TimeSpan.FromSeconds(1)); // the timer posts a flush to the loop
+            var got = await Eventually(dst, r => r.Announced.ContainsKey(P("198.51.100.0/24")), rib);
+            Assert.Contains(P("198.51.100.0/24"), got.Announced.Keys);
+        }
+        finally
+        {
+            await rib.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Advertisement_interval_zero_sends_every_change_at_once()
+    {
+        var time = new FakeTimeProvider();
+        var rib = new RibActor(T.Options(), WireUpdateEncoder.Instance, null, time);
+        rib.Start();
+        try
+        {
+            var dst = new LockedSender();
+            await rib.PostAsync(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, new RecordingSender())));
+            await rib.PostAsync(new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, new RecordingSender()) with { Sender = dst }));
+            for (int i = 0; i < 3; i++)
+            {
+                string prefix = $"203.0.113.{i * 64}/26";
+                await rib.PostAsync(T.Announce(1, T.Attrs("192.0.2.1", 65001), prefix));
+                await rib.BarrierAsync();
+                Assert.Contains(P(prefix), T.Summarize(dst.Drain()).Announced.Keys);
+            }
+        }
+        finally
+        {
+            await rib.StopAsync();
+        }
+    }
+
+    private static async Task<(Dictionary<Prefix, PathAttributes> Announced, HashSet<Prefix> Withdrawn, int EndOfRibs)> Eventually(
+        LockedSender s, Func<(Dictionary<Prefix, PathAttributes> Announced, HashSet<Prefix> Withdrawn, int EndOfRibs), bool> ok, RibActor rib)
+    {
+        var all = new List<Received>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            await rib.BarrierAsync();
+            all.AddRange(s.Drain());
+            var sum = T.Summarize(all);
+            if (ok(sum)) return sum;
+            Assert.True(DateTime.UtcNow < deadline, "expected the held UPDATE after the advertisement interval; nothing came within 10 s");
+            await Task.Yield();
+        }
+    }
+
+    /// <summary>A recording sender safe to read from the test while the actor loop writes.</summary>
+    private sealed class LockedSender : IPeerSender
+    {
+        private readonly RecordingSender _inner = new();
+
+        public void Send(ReadOnlyMemory<byte> message)
+        {
+            lock (_inner) _inner.Send(message);
+        }
+
+        public void Close(CeaseSubcode subcode, string reason)
+        {
+            lock (_inner) _inner.Close(subcode, reason);
+        }
+
+        public List<Received> Drain()
+        {
+            lock (_inner) return _inner.Drain();
+        }
+    }
+
+    [Fact]
+    public void Aggregate_without_options_keeps_the_more_specifics_and_marks_atomic_aggregate()
+    {
+        var rib = T.Actor(T.Options() with { Aggregates = [new AggregateAddress(P("203.0.113.0/24"))] });
+        var src = new RecordingSender();
+        var dst = new RecordingSender();
+        rib.Execute(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, src)), new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, dst)));
+        rib.Execute(T.Announce(1, T.Attrs("192.0.2.1", 65001, 65010), "203.0.113.0/25", "203.0.113.128/25"));
+        var got = T.Summarize(dst.Drain()).Announced;
+        Assert.Equal(3, got.Count);
+        var agg = got[P("203.0.113.0/24")];
+        Assert.Equal("65000", agg.AsPath.ToString()); // no AS_SET: our AS only
+        Assert.True(agg.AtomicAggregate);
+        Assert.Equal(T.LocalAs, agg.Aggregator!.Value.Asn);
+        Assert.Equal("65000 65001 65010", got[P("203.0.113.0/25")].AsPath.ToString());
+    }
+
+    [Fact]
+    public void Clear_soft_out_resends_the_adj_rib_out_without_touching_the_session()
+    {
+        var rib = T.Actor();
+        var src = new RecordingSender();
+        var dst = new RecordingSender();
+        rib.Execute(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, src)), new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, dst)));
+        rib.Execute(T.Announce(1, T.Attrs("192.0.2.1", 65001), "203.0.113.0/24", "198.51.100.0/24"));
+        dst.Drain();
+        rib.Execute(new RibCommand.ClearSoft(2, In: false, Out: true));
+        var got = dst.Drain();
+        Assert.Equal([P("198.51.100.0/24"), P("203.0.113.0/24")], T.Summarize(got).Announced.Keys.Order());
+        Assert.DoesNotContain(got, r => r.EndOfRib);
+        Assert.Empty(dst.Closed);
+        // soft out for the source peer does not re-import anything.
+        Assert.Empty(src.Closed);
+    }
+
+    [Fact]
+    public void A_plain_route_refresh_is_answered_from_the_adj_rib_out_without_borr_and_eorr()
+    {
+        var rib = T.Actor();
+        var src = new RecordingSender();
+        var dst = new RecordingSender();
+        rib.Execute(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, src)), new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, dst)));
+        rib.Execute(T.Announce(1, T.Attrs("192.0.2.1", 65001), "203.0.113.0/24"));
+        dst.Drain();
+        rib.Execute(new RibCommand.RouteRefresh(2, V4));
+        var got = dst.Drain();
+        Assert.All(got, r => Assert.Null(r.Refresh));
+        Assert.Equal([P("203.0.113.0/24")], T.Summarize(got).Announced.Keys);
+    }
+
+    [Fact]
+    public void Maximum_prefix_warning_only_keeps_the_session_and_the_routes()
+    {
+        var rib = T.Actor();
+        var s = new RecordingSender();
+        rib.Execute(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, s) with { MaximumPrefix = new MaximumPrefix(1, WarningOnly: true) }));
+        rib.Execute(T.Announce(1, T.Attrs("192.0.2.1", 65001), "203.0.113.0/24", "198.51.100.0/24"));
+        Assert.Empty(s.Closed);
+        Assert.Equal(2, rib.Read(a => a.SnapshotNeighbor(1))!.PrefixesAccepted);
+        Assert.NotNull(rib.Route("198.51.100.0/24")?.BestPath);
+    }
+
+    [Fact]
+    public void Maximum_prefix_counts_accepted_routes_and_closes_once()
+    {
+        var rib = T.Actor();
+        var s = new RecordingSender();
+        var denyOne = new DelegatePolicy("IN", (p, a, c) => p == P("198.51.100.0/24") ? PolicyResult.Deny(a) : new PolicyResult(true, a, c.Weight));
+        rib.Execute(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, s) with { MaximumPrefix = new MaximumPrefix(1), ImportPolicy = denyOne }));
+        rib.Execute(T.Announce(1, T.Attrs("192.0.2.1", 65001), "203.0.113.0/24", "198.51.100.0/24"));
+        Assert.Empty(s.Closed); // one accepted, one denied by policy: within the limit
+        rib.Execute(T.Announce(1, T.Attrs("192.0.2.1", 65001), "192.0.2.0/24", "100.64.0.0/24"));
+        Assert.Equal(CeaseSubcode.MaximumPrefixesReached, Assert.Single(s.Closed).Subcode);
+    }
+
+    [Fact]
+    public void Maximum_paths_ibgp_and_ebgp_are_separate_limits()
+    {
+        var fib = new RecordingFib();
+        var rib = T.Actor(T.Options() with { MaxPaths = ImmutableDictionary<AddressFamily, MaxPaths>.Empty.Add(V4, new MaxPaths(1, 2)) }, fib);
+        for (int i = 1; i <= 3; i++)
+            rib.Execute(new RibCommand.PeerUp(T.Peer(i, $"10.0.0.{i + 1}", T.LocalAs, new RecordingSender())));
+        for (int i = 1; i <= 3; i++)
+            rib.Execute(T.Announce(i, T.Attrs($"10.0.0.{i + 1}", 65001) with { LocalPref = 100 }, "203.0.113.10/32"));
+        Assert.Equal(2, fib.Current[P("203.0.113.10/32")].NextHops.Length); // maximum-paths ibgp 2
+        Assert.Equal(2, rib.Route("203.0.113.10/32")!.Paths.Count(p => p.Multipath));
+    }
+
+    [Fact]
+    public void Peers_differing_in_policy_or_capabilities_get_separate_update_groups()
+    {
+        var rib = T.Actor();
+        var otherPolicy = new DelegatePolicy("OUT2", (_, a, c) => new PolicyResult(true, a, c.Weight));
+        rib.Execute(
+            new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, new RecordingSender())),
+            new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, new RecordingSender())),
+            new RibCommand.PeerUp(T.Peer(3, "192.0.2.3", 65003, new RecordingSender()) with { FourOctetAs = false }),
+            new RibCommand.PeerUp(T.Peer(4, "192.0.2.4", 65004, new RecordingSender()) with { ExportPolicy = otherPolicy }),
+            new RibCommand.PeerUp(T.Peer(5, "192.0.2.5", 65005, new RecordingSender()) with { SendCommunity = SendCommunity.Standard }));
+        int Group(int id) => rib.Read(x => x.SnapshotNeighbor(id))!.UpdateGroups[V4];
+        Assert.Equal(Group(1), Group(2));
+        Assert.Equal(4, new[] { Group(2), Group(3), Group(4), Group(5) }.Distinct().Count());
+    }
+}
