@@ -50,8 +50,8 @@ internal struct RoutePath
 /// <summary>One prefix of the Loc-RIB with all its paths (FRR's bgp_dest).</summary>
 internal sealed class Destination(Prefix prefix)
 {
-    /// <summary>The key; only the lookup probe of <see cref="DestinationTable"/> ever changes it.</summary>
-    public Prefix Prefix = prefix;
+    /// <summary>The key in its <see cref="DestinationTable"/>.</summary>
+    public readonly Prefix Prefix = prefix;
     // The first path is held inline (most prefixes have one); the others in _rest.
     private RoutePath _first;
     private RoutePath[]? _rest;
@@ -170,43 +170,114 @@ internal sealed class PeerState
 }
 
 /// <summary>
-/// The destinations of one address family, keyed by prefix. A set of <see cref="Destination"/>s (the
-/// prefix lives only in the destination) rather than a dictionary, which would store the 24-byte key
-/// a second time per prefix.
+/// The destinations of one address family, keyed by prefix: an open-addressing table (linear probing,
+/// backward-shift deletion) of destination references with their cached hashes — 12 bytes per slot, at
+/// most 3/4 full, one probe sequence for a lookup-or-insert. The prefix lives only in the destination.
+/// Like the BCL collections, enumerating <see cref="Values"/> while the table changes throws.
 /// </summary>
 internal sealed class DestinationTable
 {
-    private sealed class ByPrefix : IEqualityComparer<Destination>
+    private Destination?[] _slots = new Destination?[16];
+    private int[] _hashes = new int[16];
+    private int _count;
+    private int _version;
+
+    public int Count => _count;
+
+    public IEnumerable<Destination> Values
     {
-        public bool Equals(Destination? x, Destination? y) => x!.Prefix == y!.Prefix;
-        public int GetHashCode(Destination obj) => obj.Prefix.GetHashCode();
+        get
+        {
+            int version = _version;
+            var slots = _slots;
+            for (int i = 0; i < slots.Length; i++)
+            {
+                if (slots[i] is not { } d) continue;
+                if (version != _version) throw new InvalidOperationException("the destination table changed during enumeration");
+                yield return d;
+            }
+        }
     }
-
-    private readonly HashSet<Destination> _set = new(new ByPrefix());
-    private readonly Destination _probe = new(default);
-
-    public int Count => _set.Count;
-    public IEnumerable<Destination> Values => _set;
 
     public bool TryGetValue(Prefix prefix, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Destination? destination)
     {
-        _probe.Prefix = prefix;
-        return _set.TryGetValue(_probe, out destination);
+        int i = Find(prefix, prefix.GetHashCode());
+        destination = i >= 0 ? _slots[i] : null;
+        return destination is not null;
     }
 
     public Destination this[Prefix prefix] => TryGetValue(prefix, out var d) ? d : throw new KeyNotFoundException(prefix.ToString());
 
     public Destination GetOrAdd(Prefix prefix)
     {
-        if (TryGetValue(prefix, out var d)) return d;
-        d = new Destination(prefix);
-        _set.Add(d);
-        return d;
+        int hash = prefix.GetHashCode();
+        int mask = _slots.Length - 1;
+        int i = hash & mask;
+        while (_slots[i] is { } d)
+        {
+            if (_hashes[i] == hash && d.Prefix == prefix) return d;
+            i = (i + 1) & mask;
+        }
+        var added = new Destination(prefix);
+        _slots[i] = added;
+        _hashes[i] = hash;
+        _version++;
+        if (++_count > _slots.Length / 4 * 3) Grow();
+        return added;
     }
 
     public bool Remove(Prefix prefix)
     {
-        _probe.Prefix = prefix;
-        return _set.Remove(_probe);
+        int i = Find(prefix, prefix.GetHashCode());
+        if (i < 0) return false;
+        // Backward-shift deletion: pull later members of the probe run into the hole so that lookups
+        // never need tombstones.
+        int mask = _slots.Length - 1;
+        int j = i;
+        while (true)
+        {
+            j = (j + 1) & mask;
+            if (_slots[j] is null) break;
+            int home = _hashes[j] & mask;
+            bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
+            if (!movable) continue;
+            _slots[i] = _slots[j];
+            _hashes[i] = _hashes[j];
+            i = j;
+        }
+        _slots[i] = null;
+        _hashes[i] = 0;
+        _count--;
+        _version++;
+        return true;
+    }
+
+    private int Find(Prefix prefix, int hash)
+    {
+        int mask = _slots.Length - 1;
+        int i = hash & mask;
+        while (_slots[i] is { } d)
+        {
+            if (_hashes[i] == hash && d.Prefix == prefix) return i;
+            i = (i + 1) & mask;
+        }
+        return -1;
+    }
+
+    private void Grow()
+    {
+        var oldSlots = _slots;
+        var oldHashes = _hashes;
+        _slots = new Destination?[oldSlots.Length * 2];
+        _hashes = new int[oldSlots.Length * 2];
+        int mask = _slots.Length - 1;
+        for (int k = 0; k < oldSlots.Length; k++)
+        {
+            if (oldSlots[k] is not { } d) continue;
+            int i = oldHashes[k] & mask;
+            while (_slots[i] is not null) i = (i + 1) & mask;
+            _slots[i] = d;
+            _hashes[i] = oldHashes[k];
+        }
     }
 }
