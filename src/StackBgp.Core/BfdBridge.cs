@@ -25,8 +25,13 @@ internal sealed class BfdBridge : IDisposable
         _router = router;
         // Real-time priority keeps BFD packets on time under GC and RIB load (src/StackBgp.Bfd/README.md);
         // without CAP_SYS_NICE the engine runs at normal priority.
-        _engine = new BfdEngine(new BfdEngineOptions { RealtimePriority = 10 }, loggerFactory.CreateLogger<BfdEngine>());
+        // STACKBGPD_BFD_NO_JITTER=1 is a benchmark knob only (bench/bfd-lab/under-load.sh): packets
+        // then leave at exactly the agreed interval, so a receiver can measure each one's error
+        // against its schedule. RFC 5880 §6.8.7 requires the jitter: never set it in production.
+        bool noJitter = Environment.GetEnvironmentVariable("STACKBGPD_BFD_NO_JITTER") == "1";
+        _engine = new BfdEngine(new BfdEngineOptions { RealtimePriority = 10, DisableJitter = noJitter }, loggerFactory.CreateLogger<BfdEngine>());
         _log = loggerFactory.CreateLogger<BfdBridge>();
+        if (noJitter) _log.LogWarning("BFD: transmit jitter off (STACKBGPD_BFD_NO_JITTER=1, benchmark only; RFC 5880 §6.8.7 wants it on)");
     }
 
     public BfdEngine Engine => _engine;
