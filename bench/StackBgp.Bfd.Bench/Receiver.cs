@@ -10,7 +10,7 @@ namespace StackBgp.Bfd.Bench;
 /// timestamped by the kernel on arrival (SO_TIMESTAMPNS, the engine's receive trace); gaps between
 /// consecutive arrivals are the peer's inter-departure times plus the (small, constant) veth
 /// path. Standard input carries phase marks, one per line (<c>mark NAME</c>); at end of input the
-/// gaps of each phase are reported.
+/// gaps of each phase are reported (phases marked more than once, e.g. one per round, merged).
 /// <para>
 /// Without jitter at the sender every gap should be MS: the error is |gap - MS|. With the RFC 5880
 /// §6.8.7 jitter (each interval 75-100 % of MS for a multiplier above 1) the schedule is not
@@ -29,9 +29,12 @@ internal static class Receiver
         }
 
         int ms = int.Parse(args[4], CultureInfo.InvariantCulture);
+        // Real-time like the daemon's engine: an io_uring SEND linked to a TIMEOUT runs as task work
+        // of this thread, so under CPU load a normal-priority receiver answers late and the daemon
+        // would see the session time out (which changes what is measured).
         bool jitter = args.Contains("--jitter");
         var interval = TimeSpan.FromMilliseconds(ms);
-        using var engine = new BfdEngine(new BfdEngineOptions { NetworkNamespace = args[1], TransmitTraceCapacity = 4_000_000 });
+        using var engine = new BfdEngine(new BfdEngineOptions { NetworkNamespace = args[1], TransmitTraceCapacity = 4_000_000, RealtimePriority = 10 });
         engine.Start();
         using var events = engine.Subscribe();
         await engine.AddSession(new BfdPeerConfig(IPAddress.Parse(args[2])) { Interface = args[3], DesiredMinTx = interval, RequiredMinRx = interval });
@@ -59,13 +62,23 @@ internal static class Receiver
             ? $"| phase | gaps | gap p50 / min / max (ms) | outside {ms * 0.75:0.##}–{ms} ms | distance from window p50 / p99 / p99.9 / max (ms) | p99 in % of {ms} ms | BFD downs |"
             : $"| phase | gaps | gap p50 / min / max (ms) | – | error abs(gap - {ms} ms) p50 / p99 / p99.9 / max (ms) | p99 in % of {ms} ms | BFD downs |");
         Console.WriteLine("|---|---:|---|---:|---|---:|---:|");
+        // Phases with the same name (repeated rounds) are merged, in the order first seen.
+        var phases = new List<(string Name, List<long> Gaps, int Downs)>();
         for (int i = 0; i + 1 < marks.Count; i++)
         {
             int end = marks[i + 1].Index;
             long[] gaps = engine.ReceiveIntervals(marks[i].Index);
             gaps = gaps[..Math.Max(0, Math.Min(gaps.Length, end - marks[i].Index - 1))];
-            Console.WriteLine(Row(marks[i].Name, gaps, ms * 1000L, jitter, marks[i + 1].Downs - marks[i].Downs));
+            int at = phases.FindIndex(p => p.Name == marks[i].Name);
+            if (at < 0)
+            {
+                phases.Add((marks[i].Name, [], 0));
+                at = phases.Count - 1;
+            }
+            phases[at].Gaps.AddRange(gaps);
+            phases[at] = (phases[at].Name, phases[at].Gaps, phases[at].Downs + marks[i + 1].Downs - marks[i].Downs);
         }
+        foreach (var (name, gaps, phaseDowns) in phases) Console.WriteLine(Row(name, [.. gaps], ms * 1000L, jitter, phaseDowns));
         return 0;
     }
 

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # BFD transmit-interval error of a real stackbgpd while its RIB ingests N IPv4 prefixes over BGP
 # (issue 6 point 4). Run as root:
-#   bench/bfd-lab/under-load.sh [--count 1000000] [--ms 50] [--jitter] [--kernel] [--idle 10] [--out FILE]
+#   bench/bfd-lab/under-load.sh [--count 1000000] [--ms 50] [--jitter] [--kernel] [--idle 10]
+#                               [--rounds 3] [--drop 8] [--out FILE]
 #
 #   inj ns  10.0.1.2 ──veth── 10.0.1.1  dut ns: artifacts/bin/stackbgpd  10.79.0.1 ──veth── 10.79.0.2  rx ns
 #   (bench/daemon injector,             (router bgp 65000, `bfd peer       (StackBgp.Bfd.Bench --receive:
 #    AS 65001, the Internet-shaped       10.79.0.2` at MS×3, SCHED_FIFO    one BFD session to the daemon,
 #    synthetic table of bench/daemon)    engine thread, io_uring sends)    kernel arrival time per packet)
 #
-# Phases, marked at the receiver: idle (--idle seconds before the injector connects), encode+connect,
-# ingest (from the injector's first UPDATE byte to the daemon reporting all N prefixes received,
-# polled with the CLI every second), after (5 s). Without --jitter the daemon runs with
+# Phases, marked at the receiver and merged over --rounds rounds: idle (--idle seconds before the
+# first round), encode+connect (the injector encodes the table and connects), ingest (from the
+# injector's first UPDATE byte to the daemon reporting all N prefixes received, polled with the CLI
+# every second), routes held (3 s), peer down (the injector leaves, the RIB drops the N routes;
+# --drop seconds), after (2 s). Without --jitter the daemon runs with
 # STACKBGPD_BFD_NO_JITTER=1 (benchmark knob: every packet exactly MS apart), so the error of each
 # gap is |gap - MS|. With --jitter (the daemon's normal RFC 5880 behaviour) only the distance from the
 # 75–100 % window can be measured (a lower bound). --kernel lets stackbgpd program the N routes into
@@ -18,11 +21,12 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-COUNT=1000000 MS=50 JITTER=0 KERNEL=0 IDLE=10 OUT=""
+COUNT=1000000 MS=50 JITTER=0 KERNEL=0 IDLE=10 OUT="" ROUNDS=3 DROP=8
 while [ $# -gt 0 ]; do
   case $1 in
     --count) COUNT=$2; shift 2 ;; --ms) MS=$2; shift 2 ;; --jitter) JITTER=1; shift ;;
     --kernel) KERNEL=1; shift ;; --idle) IDLE=$2; shift 2 ;; --out) OUT=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;; --drop) DROP=$2; shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -34,9 +38,9 @@ STACKBGP=${STACKBGP:-$(dirname "$STACKBGPD")/stackbgp}
 DUT=bul$ID-dut INJ=bul$ID-inj RX=bul$ID-rx
 RXPID="" INJPID=""
 cleanup() {
-  exec 3>&- 2>/dev/null
+  { exec 3>&- 4>&-; } 2>/dev/null
   [ -n "$INJPID" ] && kill "$INJPID" 2>/dev/null
-  [ -n "$RXPID" ] && { kill "$RXPID" 2>/dev/null; wait "$RXPID" 2>/dev/null; }
+  [ -n "$RXPID" ] && { kill -KILL "$RXPID" 2>/dev/null; wait "$RXPID" 2>/dev/null; }
   for ns in $INJ $DUT $RX; do ns_del "$ns" 2>/dev/null; done
   [ "${KEEP:-0}" = 1 ] || rm -rf "$LAB_RUN"
 }
@@ -96,24 +100,39 @@ sleep 2 # let the session settle at its final interval (poll sequence done) befo
 
 mark idle
 sleep "$IDLE"
-mark encode+connect
-ip netns exec "$INJ" "$LAB_RUN/injbin/StackBgp.Bench.Daemon" inject --remote 10.0.1.1 --local 10.0.1.2 --count "$COUNT" \
-  >"$LAB_RUN/injector.out" 2>"$LAB_RUN/logs/injector.log" &
-INJPID=$!
-wait_until 300 "injector to start sending" grep -q '^START' "$LAB_RUN/injector.out" || lab_die "injector did not start ($LAB_RUN/logs/injector.log)"
-mark ingest
-T0=$(date +%s.%N)
 received() { ip netns exec "$DUT" "$STACKBGP" -s "$SOCK" -c "show bgp summary json" \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("ipv4Unicast",{}).get("peers",{}).get("10.0.1.2",{}).get("pfxRcd",0))' 2>/dev/null; }
 all_in() { [ "$(received)" -ge "$COUNT" ] 2>/dev/null; }
-deadline=$(( $(date +%s) + 900 ))
-until all_in; do
-  [ "$(date +%s)" -lt "$deadline" ] || lab_die "stackbgpd did not report $COUNT prefixes within 900 s (has $(received))"
-  sleep 1
+ROUND_TIMES=()
+for round in $(seq "$ROUNDS"); do
+  mark encode+connect
+  # the injector keeps its session (and so the routes) until its standard input ends: a FIFO held
+  # open on fd 4; it must not inherit fd 3 (the receiver's marks, whose end ends the measurement)
+  rm -f "$LAB_RUN/injin" "$LAB_RUN/injector.out"; mkfifo "$LAB_RUN/injin"
+  ip netns exec "$INJ" "$LAB_RUN/injbin/StackBgp.Bench.Daemon" inject --remote 10.0.1.1 --local 10.0.1.2 --count "$COUNT" \
+    <"$LAB_RUN/injin" >"$LAB_RUN/injector.out" 2>"$LAB_RUN/logs/injector.log" 3>&- &
+  INJPID=$!
+  exec 4>"$LAB_RUN/injin"
+  wait_until 300 "injector to start sending" grep -q '^START' "$LAB_RUN/injector.out" || lab_die "injector did not start ($LAB_RUN/logs/injector.log)"
+  mark ingest
+  T0=$(date +%s.%N)
+  deadline=$(( $(date +%s) + 900 ))
+  until all_in; do
+    [ "$(date +%s)" -lt "$deadline" ] || lab_die "stackbgpd did not report $COUNT prefixes within 900 s (has $(received))"
+    sleep 1
+  done
+  T1=$(date +%s.%N)
+  ROUND_TIMES+=("$(python3 -c "print(f'{$T1 - $T0:.1f}')")")
+  mark "routes held"
+  sleep 3
+  # the injector goes away: its session ends and the RIB drops the N routes
+  mark "peer down, RIB drops the routes"
+  exec 4>&-
+  kill "$INJPID" 2>/dev/null; wait "$INJPID" 2>/dev/null; INJPID=""
+  sleep "$DROP"
 done
-T1=$(date +%s.%N)
 mark after
-sleep 5
+sleep 2
 exec 3>&-
 wait "$RXPID"; RXPID=""
 
@@ -124,7 +143,7 @@ kt=$(grep -c 'io_uring\|kernel-timed' "$LAB_RUN/logs/stackbgpd.log" || true)
 {
   echo "### stackbgpd BFD at ${MS} ms while its RIB ingests $COUNT prefixes ($(date -u +%Y-%m-%dT%H:%MZ))"
   echo
-  echo "Command: \`bench/bfd-lab/under-load.sh --count $COUNT --ms $MS$([ "$JITTER" = 1 ] && echo " --jitter")$([ "$KERNEL" = 1 ] && echo " --kernel")\`; ingestion took $(python3 -c "print(f'{$T1 - $T0:.1f}')") s (to the first CLI poll that saw all prefixes);"
+  echo "Command: \`bench/bfd-lab/under-load.sh --count $COUNT --ms $MS --rounds $ROUNDS$([ "$JITTER" = 1 ] && echo " --jitter")$([ "$KERNEL" = 1 ] && echo " --kernel")\`; ingestion took ${ROUND_TIMES[*]} s per round (to the first CLI poll that saw all prefixes);"
   echo "daemon: $gc, GCSettings.LatencyMode = SustainedLowLatency (set by stackbgpd), BFD engine thread ${rt:-not real-time}, peak RSS ${rss:-?},"
   echo "jitter $([ "$JITTER" = 1 ] && echo "on (RFC 5880)" || echo "off (STACKBGPD_BFD_NO_JITTER=1)"), FIB $([ "$KERNEL" = 1 ] && echo "programmed" || echo "off (--no-kernel)"); load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs."
   echo
