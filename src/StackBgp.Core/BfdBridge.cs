@@ -100,7 +100,7 @@ internal sealed class BfdBridge : IDisposable
         {
             while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var change)) await OnChangeAsync(change).ConfigureAwait(false);
+                while (reader.TryRead(out var change)) OnChange(change);
             }
         }
         catch (OperationCanceledException)
@@ -108,7 +108,7 @@ internal sealed class BfdBridge : IDisposable
         }
     }
 
-    private async Task OnChangeAsync(BfdStateChange change)
+    private void OnChange(BfdStateChange change)
     {
         foreach (var peer in _router.Peers.Where(p => p.Config.Bfd && p.Address.Equals(change.Peer)))
         {
@@ -117,7 +117,12 @@ internal sealed class BfdBridge : IDisposable
                 peer.HeldDownByBfd = true;
                 _router.Log.BfdChange(change.Peer.ToString(), change.NewState.ToString(), change.Diagnostic.ToString(),
                     $"neighbor {peer.Config.Id} torn down (Cease/BFD Down), held down until BFD is Up");
-                if (peer.Session is { } s) await s.StopAsync(CeaseSubcode.BfdDown, null).ConfigureAwait(false);
+                // Not awaited: StopAsync completes only once the connection is closed, which may
+                // wait (up to the session's close timeout) for a hung peer that no longer reads.
+                // The session reports Down to the RIB before it closes, and the next BFD event
+                // (another peer's Down) must not queue behind this close. Start after a quick Up
+                // still follows the stop: both go through the session's inbox in order.
+                if (peer.Session is { } s) _ = s.StopAsync(CeaseSubcode.BfdDown, null);
             }
             else if (change.NewState == BfdState.Up && peer.HeldDownByBfd)
             {
