@@ -17,7 +17,8 @@
 # STACKBGPD_BFD_NO_JITTER=1 (benchmark knob: every packet exactly MS apart), so the error of each
 # gap is |gap - MS|. With --jitter (the daemon's normal RFC 5880 behaviour) only the distance from the
 # 75–100 % window can be measured (a lower bound). --kernel lets stackbgpd program the N routes into
-# its namespace's kernel (default: --no-kernel, as in the daemon benchmark).
+# its namespace's kernel (default: --no-kernel, as in the daemon benchmark). AHEAD_MS=N in the
+# environment sets how far ahead the daemon queues packets in the kernel (default 300 ms).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -82,7 +83,8 @@ EOF
 SOCK=$LAB_RUN/dut.sock
 kernel_opt=--no-kernel; [ "$KERNEL" = 1 ] && kernel_opt=""
 jitter_env=STACKBGPD_BFD_NO_JITTER=1; [ "$JITTER" = 1 ] && jitter_env=STACKBGPD_BFD_NO_JITTER=0
-ip netns exec "$DUT" env $jitter_env "$STACKBGPD" --config "$LAB_RUN/dut.conf" --socket "$SOCK" $kernel_opt --log-level information \
+ahead_env=""; [ -n "${AHEAD_MS:-}" ] && ahead_env=STACKBGPD_BFD_AHEAD_MS=$AHEAD_MS
+ip netns exec "$DUT" env $jitter_env $ahead_env "$STACKBGPD" --config "$LAB_RUN/dut.conf" --socket "$SOCK" $kernel_opt --log-level information \
   >"$LAB_RUN/logs/stackbgpd.log" 2>&1 &
 DUTPID=$!
 echo $DUTPID >"$LAB_RUN/pids/$DUT.stackbgpd"
@@ -145,7 +147,7 @@ kt=$(grep -c 'io_uring\|kernel-timed' "$LAB_RUN/logs/stackbgpd.log" || true)
   echo
   echo "Command: \`bench/bfd-lab/under-load.sh --count $COUNT --ms $MS --rounds $ROUNDS$([ "$JITTER" = 1 ] && echo " --jitter")$([ "$KERNEL" = 1 ] && echo " --kernel")\`; ingestion took ${ROUND_TIMES[*]} s per round (to the first CLI poll that saw all prefixes);"
   echo "daemon: $gc, GCSettings.LatencyMode = SustainedLowLatency (set by stackbgpd), BFD engine thread ${rt:-not real-time}, peak RSS ${rss:-?},"
-  echo "jitter $([ "$JITTER" = 1 ] && echo "on (RFC 5880)" || echo "off (STACKBGPD_BFD_NO_JITTER=1)"), FIB $([ "$KERNEL" = 1 ] && echo "programmed" || echo "off (--no-kernel)"); load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs."
+  echo "jitter $([ "$JITTER" = 1 ] && echo "on (RFC 5880)" || echo "off (STACKBGPD_BFD_NO_JITTER=1)"), FIB $([ "$KERNEL" = 1 ] && echo "programmed" || echo "off (--no-kernel)"), packets queued ${AHEAD_MS:-300} ms ahead; load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs."
   echo
   grep '^|' "$LAB_RUN/receiver.out"
   echo

@@ -28,10 +28,16 @@ internal sealed class BfdBridge : IDisposable
         // STACKBGPD_BFD_NO_JITTER=1 is a benchmark knob only (bench/bfd-lab/under-load.sh): packets
         // then leave at exactly the agreed interval, so a receiver can measure each one's error
         // against its schedule. RFC 5880 §6.8.7 requires the jitter: never set it in production.
+        // STACKBGPD_BFD_AHEAD_MS (benchmark knob too) overrides how far ahead packets are queued
+        // in the kernel (BfdEngineOptions.TransmitAheadTime).
         bool noJitter = Environment.GetEnvironmentVariable("STACKBGPD_BFD_NO_JITTER") == "1";
-        _engine = new BfdEngine(new BfdEngineOptions { RealtimePriority = 10, DisableJitter = noJitter }, loggerFactory.CreateLogger<BfdEngine>());
+        var options = new BfdEngineOptions { RealtimePriority = 10, DisableJitter = noJitter };
+        if (int.TryParse(Environment.GetEnvironmentVariable("STACKBGPD_BFD_AHEAD_MS"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int aheadMs) && aheadMs > 0)
+            options = options with { TransmitAheadTime = TimeSpan.FromMilliseconds(aheadMs) };
+        _engine = new BfdEngine(options, loggerFactory.CreateLogger<BfdEngine>());
         _log = loggerFactory.CreateLogger<BfdBridge>();
         if (noJitter) _log.LogWarning("BFD: transmit jitter off (STACKBGPD_BFD_NO_JITTER=1, benchmark only; RFC 5880 §6.8.7 wants it on)");
+        if (aheadMs > 0) _log.LogWarning("BFD: packets queued {Ms} ms ahead in the kernel (STACKBGPD_BFD_AHEAD_MS)", aheadMs);
     }
 
     public BfdEngine Engine => _engine;
