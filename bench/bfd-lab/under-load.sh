@@ -2,7 +2,9 @@
 # BFD transmit-interval error of a real stackbgpd while its RIB ingests N IPv4 prefixes over BGP
 # (issue 6 point 4). Run as root:
 #   bench/bfd-lab/under-load.sh [--count 1000000] [--ms 50] [--jitter] [--kernel] [--idle 10]
-#                               [--rounds 3] [--drop 8] [--out FILE]
+#                               [--rounds 3] [--drop 8] [--dut stackbgp|frr] [--out FILE]
+# --dut frr: the anchor, FRR 8.4 (zebra, bfdd, bgpd; bgpd -Z unless --kernel) in the daemon's
+#   place with the same config (FRR always jitters, so use --jitter to compare like with like).
 #
 #   inj ns  10.0.1.2 ──veth── 10.0.1.1  dut ns: artifacts/bin/stackbgpd  10.79.0.1 ──veth── 10.79.0.2  rx ns
 #   (bench/daemon injector,             (router bgp 65000, `bfd peer       (StackBgp.Bfd.Bench --receive:
@@ -22,12 +24,12 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-COUNT=1000000 MS=50 JITTER=0 KERNEL=0 IDLE=10 OUT="" ROUNDS=3 DROP=8
+COUNT=1000000 MS=50 JITTER=0 KERNEL=0 IDLE=10 OUT="" ROUNDS=3 DROP=8 DUTD=stackbgp
 while [ $# -gt 0 ]; do
   case $1 in
     --count) COUNT=$2; shift 2 ;; --ms) MS=$2; shift 2 ;; --jitter) JITTER=1; shift ;;
     --kernel) KERNEL=1; shift ;; --idle) IDLE=$2; shift 2 ;; --out) OUT=$2; shift 2 ;;
-    --rounds) ROUNDS=$2; shift 2 ;; --drop) DROP=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;; --drop) DROP=$2; shift 2 ;; --dut) DUTD=$2; shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -48,7 +50,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 [ "$(id -u)" = 0 ] || lab_die "needs root (network namespaces)"
-[ -x "$STACKBGPD" ] || lab_die "$STACKBGPD is missing: run ./build.sh"
+[ "$DUTD" = frr ] || [ -x "$STACKBGPD" ] || lab_die "$STACKBGPD is missing: run ./build.sh"
 mkdir -p "$LAB_RUN/pids" "$LAB_RUN/logs"
 
 lab_log "building the receiver and the injector"
@@ -81,14 +83,30 @@ bfd
 !
 EOF
 SOCK=$LAB_RUN/dut.sock
-kernel_opt=--no-kernel; [ "$KERNEL" = 1 ] && kernel_opt=""
-jitter_env=STACKBGPD_BFD_NO_JITTER=1; [ "$JITTER" = 1 ] && jitter_env=STACKBGPD_BFD_NO_JITTER=0
-ahead_env=""; [ -n "${AHEAD_MS:-}" ] && ahead_env=STACKBGPD_BFD_AHEAD_MS=$AHEAD_MS
-ip netns exec "$DUT" env $jitter_env $ahead_env "$STACKBGPD" --config "$LAB_RUN/dut.conf" --socket "$SOCK" $kernel_opt --log-level information \
-  >"$LAB_RUN/logs/stackbgpd.log" 2>&1 &
-DUTPID=$!
-echo $DUTPID >"$LAB_RUN/pids/$DUT.stackbgpd"
-wait_until 30 "stackbgpd API socket" test -S "$SOCK" || lab_die "stackbgpd did not start ($LAB_RUN/logs/stackbgpd.log)"
+if [ "$DUTD" = frr ]; then
+  # FRR's daemons in the daemon's place (lab/lib.sh recipe); without --kernel bgpd runs with -Z
+  sed -i '1i frr defaults datacenter' "$LAB_RUN/dut.conf"
+  mkdir -p "/var/run/frr/$DUT" "/etc/frr/$DUT"; echo "service integrated-vtysh-config" >"/etc/frr/$DUT/vtysh.conf"
+  cp "$LAB_RUN/dut.conf" "/etc/frr/$DUT/frr.conf"; chown -R frr:frr "/var/run/frr/$DUT" "/etc/frr/$DUT"
+  for d in zebra bfdd bgpd; do
+    extra=""; [ "$d" = bgpd ] && [ "$KERNEL" = 0 ] && extra=-Z
+    start_bg "$DUT" "$d" /usr/lib/frr/$d -N "$DUT" -u frr -g frr -i "/var/run/frr/$DUT/$d.pid" -P 0 --log stdout $extra
+    wait_until 15 "$d to open its vty" test -S "/var/run/frr/$DUT/$d.vty" || lab_die "FRR $d did not start"
+  done
+  vtysh -N "$DUT" -b >/dev/null 2>&1
+  DUTPID=$(pid_of "$DUT" bgpd)
+  cli() { vtysh -N "$DUT" -c "$1"; }
+else
+  kernel_opt=--no-kernel; [ "$KERNEL" = 1 ] && kernel_opt=""
+  jitter_env=STACKBGPD_BFD_NO_JITTER=1; [ "$JITTER" = 1 ] && jitter_env=STACKBGPD_BFD_NO_JITTER=0
+  ahead_env=""; [ -n "${AHEAD_MS:-}" ] && ahead_env=STACKBGPD_BFD_AHEAD_MS=$AHEAD_MS
+  ip netns exec "$DUT" env $jitter_env $ahead_env "$STACKBGPD" --config "$LAB_RUN/dut.conf" --socket "$SOCK" $kernel_opt --log-level information \
+    >"$LAB_RUN/logs/stackbgpd.log" 2>&1 &
+  DUTPID=$!
+  echo $DUTPID >"$LAB_RUN/pids/$DUT.stackbgpd"
+  wait_until 30 "stackbgpd API socket" test -S "$SOCK" || lab_die "stackbgpd did not start ($LAB_RUN/logs/stackbgpd.log)"
+  cli() { ip netns exec "$DUT" "$STACKBGP" -s "$SOCK" -c "$1"; }
+fi
 
 mkfifo "$LAB_RUN/marks"
 rxflag=""; [ "$JITTER" = 1 ] && rxflag=--jitter
@@ -96,13 +114,13 @@ dotnet "$LAB_RUN/rxbin/StackBgp.Bfd.Bench.dll" --receive "$RX" 10.79.0.1 eth0 "$
 RXPID=$!
 exec 3>"$LAB_RUN/marks"
 mark() { echo "mark $1" >&3; lab_log "phase: $1"; }
-bfd_up() { ip netns exec "$DUT" "$STACKBGP" -s "$SOCK" -c "show bfd peers json" | grep -q '"status": *"up"'; }
+bfd_up() { cli "show bfd peers json" | grep -q '"status": *"up"'; }
 wait_until 30 "BFD session 10.79.0.2 up at the daemon" bfd_up || lab_die "BFD did not come up ($LAB_RUN/logs/stackbgpd.log, $LAB_RUN/receiver.out)"
 sleep 2 # let the session settle at its final interval (poll sequence done) before measuring
 
 mark idle
 sleep "$IDLE"
-received() { ip netns exec "$DUT" "$STACKBGP" -s "$SOCK" -c "show bgp summary json" \
+received() { cli "show bgp summary json" \
   | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("ipv4Unicast",{}).get("peers",{}).get("10.0.1.2",{}).get("pfxRcd",0))' 2>/dev/null; }
 all_in() { [ "$(received)" -ge "$COUNT" ] 2>/dev/null; }
 ROUND_TIMES=()
@@ -141,13 +159,17 @@ wait "$RXPID"; RXPID=""
 rss=$(awk '/VmHWM/ {print int($2/1024) " MiB"}' "/proc/$DUTPID/status" 2>/dev/null)
 rt=$(ps -L -o cls=,rtprio=,comm= -p "$DUTPID" | awk '$1 == "FF" {print "SCHED_FIFO " $2 " (" $3 ")"; exit}')
 gc=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["runtimeOptions"].get("configProperties",{}); print("Server GC" if c.get("System.GC.Server") else "Workstation GC", "concurrent" if c.get("System.GC.Concurrent", True) else "non-concurrent")' "$(dirname "$STACKBGPD")/stackbgpd.runtimeconfig.json")
-kt=$(grep -c 'io_uring\|kernel-timed' "$LAB_RUN/logs/stackbgpd.log" || true)
 {
-  echo "### stackbgpd BFD at ${MS} ms while its RIB ingests $COUNT prefixes ($(date -u +%Y-%m-%dT%H:%MZ))"
+  echo "### $([ "$DUTD" = frr ] && echo "FRR 8.4 (anchor)" || echo stackbgpd) BFD at ${MS} ms while its RIB ingests $COUNT prefixes ($(date -u +%Y-%m-%dT%H:%MZ))"
   echo
-  echo "Command: \`bench/bfd-lab/under-load.sh --count $COUNT --ms $MS --rounds $ROUNDS$([ "$JITTER" = 1 ] && echo " --jitter")$([ "$KERNEL" = 1 ] && echo " --kernel")\`; ingestion took ${ROUND_TIMES[*]} s per round (to the first CLI poll that saw all prefixes);"
-  echo "daemon: $gc, GCSettings.LatencyMode = SustainedLowLatency (set by stackbgpd), BFD engine thread ${rt:-not real-time}, peak RSS ${rss:-?},"
-  echo "jitter $([ "$JITTER" = 1 ] && echo "on (RFC 5880)" || echo "off (STACKBGPD_BFD_NO_JITTER=1)"), FIB $([ "$KERNEL" = 1 ] && echo "programmed" || echo "off (--no-kernel)"), packets queued ${AHEAD_MS:-300} ms ahead; load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs."
+  echo "Command: \`bench/bfd-lab/under-load.sh --count $COUNT --ms $MS --rounds $ROUNDS$([ "$DUTD" = frr ] && echo " --dut frr")$([ "$JITTER" = 1 ] && echo " --jitter")$([ "$KERNEL" = 1 ] && echo " --kernel")\`; ingestion took ${ROUND_TIMES[*]} s per round (to the first CLI poll that saw all prefixes);"
+  if [ "$DUTD" = frr ]; then
+    echo "daemon: FRR zebra + bfdd + bgpd$([ "$KERNEL" = 0 ] && echo " -Z"), bgpd peak RSS ${rss:-?}, jitter on (FRR), FIB $([ "$KERNEL" = 1 ] && echo "programmed by zebra" || echo "off");"
+    echo "load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs."
+  else
+    echo "daemon: $gc, GCSettings.LatencyMode = SustainedLowLatency (set by stackbgpd), BFD engine thread ${rt:-not real-time}, peak RSS ${rss:-?},"
+    echo "jitter $([ "$JITTER" = 1 ] && echo "on (RFC 5880)" || echo "off (STACKBGPD_BFD_NO_JITTER=1)"), FIB $([ "$KERNEL" = 1 ] && echo "programmed" || echo "off (--no-kernel)"), packets queued ${AHEAD_MS:-300} ms ahead; load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs."
+  fi
   echo
   grep '^|' "$LAB_RUN/receiver.out"
   echo
