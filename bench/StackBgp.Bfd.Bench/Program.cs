@@ -10,6 +10,7 @@ namespace StackBgp.Bfd.Bench;
 /// 1,000,000 route-like entries into a dictionary over and over (RIB-like allocation pressure).
 /// Two engines in two network namespaces joined by a veth pair (needs root).
 /// Usage: StackBgp.Bfd.Bench [--seconds N] [--latency sustained|interactive|batch|lowlatency] [--jitter] [--no-kernel-timed] [--ahead-ms MS] [--rt PRIORITY]
+/// Or: StackBgp.Bfd.Bench --receive NAMESPACE PEER INTERFACE MS [--jitter]  (see Receiver.cs, bench/bfd-lab/under-load.sh)
 /// </summary>
 internal static class Program
 {
@@ -18,6 +19,7 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "--serve") return await Serve(args);
+        if (args.Length > 0 && args[0] == "--receive") return await Receiver.Run(args);
         int seconds = Arg(args, "--seconds", 20);
         string latency = ArgString(args, "--latency", "sustained");
         bool jitter = args.Contains("--jitter");

@@ -25,8 +25,19 @@ internal sealed class BfdBridge : IDisposable
         _router = router;
         // Real-time priority keeps BFD packets on time under GC and RIB load (src/StackBgp.Bfd/README.md);
         // without CAP_SYS_NICE the engine runs at normal priority.
-        _engine = new BfdEngine(new BfdEngineOptions { RealtimePriority = 10 }, loggerFactory.CreateLogger<BfdEngine>());
+        // STACKBGPD_BFD_NO_JITTER=1 is a benchmark knob only (bench/bfd-lab/under-load.sh): packets
+        // then leave at exactly the agreed interval, so a receiver can measure each one's error
+        // against its schedule. RFC 5880 §6.8.7 requires the jitter: never set it in production.
+        // STACKBGPD_BFD_AHEAD_MS (benchmark knob too) overrides how far ahead packets are queued
+        // in the kernel (BfdEngineOptions.TransmitAheadTime).
+        bool noJitter = Environment.GetEnvironmentVariable("STACKBGPD_BFD_NO_JITTER") == "1";
+        var options = new BfdEngineOptions { RealtimePriority = 10, DisableJitter = noJitter };
+        if (int.TryParse(Environment.GetEnvironmentVariable("STACKBGPD_BFD_AHEAD_MS"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int aheadMs) && aheadMs > 0)
+            options = options with { TransmitAheadTime = TimeSpan.FromMilliseconds(aheadMs) };
+        _engine = new BfdEngine(options, loggerFactory.CreateLogger<BfdEngine>());
         _log = loggerFactory.CreateLogger<BfdBridge>();
+        if (noJitter) _log.LogWarning("BFD: transmit jitter off (STACKBGPD_BFD_NO_JITTER=1, benchmark only; RFC 5880 §6.8.7 wants it on)");
+        if (aheadMs > 0) _log.LogWarning("BFD: packets queued {Ms} ms ahead in the kernel (STACKBGPD_BFD_AHEAD_MS)", aheadMs);
     }
 
     public BfdEngine Engine => _engine;
@@ -95,7 +106,7 @@ internal sealed class BfdBridge : IDisposable
         {
             while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var change)) await OnChangeAsync(change).ConfigureAwait(false);
+                while (reader.TryRead(out var change)) OnChange(change);
             }
         }
         catch (OperationCanceledException)
@@ -103,7 +114,7 @@ internal sealed class BfdBridge : IDisposable
         }
     }
 
-    private async Task OnChangeAsync(BfdStateChange change)
+    private void OnChange(BfdStateChange change)
     {
         foreach (var peer in _router.Peers.Where(p => p.Config.Bfd && p.Address.Equals(change.Peer)))
         {
@@ -112,7 +123,12 @@ internal sealed class BfdBridge : IDisposable
                 peer.HeldDownByBfd = true;
                 _router.Log.BfdChange(change.Peer.ToString(), change.NewState.ToString(), change.Diagnostic.ToString(),
                     $"neighbor {peer.Config.Id} torn down (Cease/BFD Down), held down until BFD is Up");
-                if (peer.Session is { } s) await s.StopAsync(CeaseSubcode.BfdDown, null).ConfigureAwait(false);
+                // Not awaited: StopAsync completes only once the connection is closed, which may
+                // wait (up to the session's close timeout) for a hung peer that no longer reads.
+                // The session reports Down to the RIB before it closes, and the next BFD event
+                // (another peer's Down) must not queue behind this close. Start after a quick Up
+                // still follows the stop: both go through the session's inbox in order.
+                if (peer.Session is { } s) _ = s.StopAsync(CeaseSubcode.BfdDown, null);
             }
             else if (change.NewState == BfdState.Up && peer.HeldDownByBfd)
             {
