@@ -28,8 +28,12 @@ public sealed partial class NetlinkRouteClient : IDisposable
         _socket = socket;
         _seq = (uint)Environment.TickCount | 1;
         // Each ACK is its own skb (~1 KiB of receive-buffer accounting); keep a batch's ACKs
-        // well inside SO_RCVBUF so none is dropped.
-        _maxPerChunk = Math.Clamp(socket.KernelReceiveBuffer / 2048, 16, 8192);
+        // well inside SO_RCVBUF so none is dropped. At most 256 per sendmsg: the kernel processes a
+        // datagram's requests in one go without rescheduling (this kernel is PREEMPT_NONE), and
+        // thousands of route inserts in one syscall delayed BFD packets by tens of milliseconds while
+        // a full table was programmed (bench/bfd-lab/under-load.sh --kernel: max error 24–131 ms at
+        // 8192 per datagram, 1–13 ms at 256).
+        _maxPerChunk = Math.Clamp(socket.KernelReceiveBuffer / 2048, 16, 256);
     }
 
     /// <summary>Opens a client bound to network namespace <paramref name="netns"/> (null = the
