@@ -75,14 +75,16 @@ public sealed partial class BgpSession
                 }
                 break;
             case FsmActionKind.SendOpen:
-                _primary?.Writer?.EnqueueControl(_ourOpenBytes);
+                _primary?.Writer?.EnqueueControl(_local.Bytes);
                 break;
             case FsmActionKind.SendKeepalive:
                 _primary?.Writer?.EnqueueControl(KeepaliveBytes);
                 break;
             case FsmActionKind.SendNotification:
-                if (action.Notification is { } n && _primary?.Writer is { } w)
+                if (action.Notification is { } original && _primary?.Writer is { } w)
                 {
+                    // RFC 8538 §5.1: with the N bit negotiated, the Ceases that must flush routes become a Hard Reset.
+                    var n = GracefulRestartNotification.ForSending(original, _negotiated?.GracefulRestartNotification ?? false, _config.HardAdministrativeReset);
                     w.EnqueueControl(MessageCodec.Encode(n));
                     LogNotificationSent(_logger, PeerAddress, n.ToString());
                     _reason ??= new SessionDownReason(SessionDownKind.NotificationSent, n, $"NOTIFICATION sent: {n}");
