@@ -114,10 +114,8 @@ internal sealed partial class Peer : ISessionHandler, IPeerSender, IAsyncDisposa
         var negotiated = session.Negotiated;
         Descriptor = null;
         // RFC 4724 §4.2 / RFC 8538: as helper, keep the peer's routes (stale) when it restarts without a
-        // NOTIFICATION, or with one while both sides announced the N bit (except a Hard Reset).
-        bool keepStale = _router.GracefulRestartHelper(Config) && negotiated?.PeerGracefulRestart is { } gr
-            && (reason.Notification is null || (gr.Notification && reason.Notification.Subcode != (byte)CeaseSubcode.HardReset && _router.LocalGrNotification))
-            && reason.Kind is not SessionDownKind.Administrative;
+        // NOTIFICATION, or with one (or a hold-timer expiry) while both sides announced the N bit, except a Hard Reset.
+        bool keepStale = Router.KeepsRoutesStale(Config, negotiated, reason);
         _router.Log.PeerDown(Config.Id, reason.Text, keepStale ? "routes kept as stale (graceful restart)" : "routes withdrawn");
         await _router.Rib.PostAsync(new RibCommand.PeerDown(Id, keepStale)).ConfigureAwait(false);
         while (_outbound.Reader.TryRead(out _))

@@ -46,8 +46,10 @@ public sealed partial class BgpSession
             case AdminStop stop:
                 _adminDown = true;
                 Disarm(TimerKind.IdleHold);
-                _reason ??= new SessionDownReason(SessionDownKind.Administrative, stop.Cease, $"administratively stopped ({stop.Cease})");
-                await StepAsync(new FsmInput(FsmEvent.ManualStop, stop.Cease)).ConfigureAwait(false);
+                // RFC 8538 §5.1: the reason names what is really sent (a Hard Reset flushes routes on both sides).
+                var cease = GracefulRestartNotification.ForSending(stop.Cease, _negotiated?.GracefulRestartNotification ?? false, _config.HardAdministrativeReset);
+                _reason ??= new SessionDownReason(SessionDownKind.Administrative, cease, $"administratively stopped ({cease})");
+                await StepAsync(new FsmInput(FsmEvent.ManualStop, cease)).ConfigureAwait(false);
                 await CloseSecondaryAsync(null).ConfigureAwait(false);
                 stop.Done.TrySetResult();
                 break;
