@@ -178,7 +178,7 @@ public sealed partial class RibActor
         foreach (var table in (DestinationTable[])[_v4, _v6])
             foreach (var d in table.Values)
                 for (int i = 0; i < d.Count; i++)
-                    if (ReferenceEquals(d.At(i).Peer, peer) && d.At(i).IsStale) n++;
+                    if (ReferenceEquals(d.At(i).Peer, peer) && d.At(i).IsStale && d.At(i).Attrs is not null) n++; // accepted ones
         return n;
     }
 

@@ -64,6 +64,12 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
     private static bool StackStale(StackBgpInstance s, string prefix) =>
         s.Paths(prefix).Any(p => p?["stale"]?.GetValue<bool>() == true);
 
+    private static string Tail(string log)
+    {
+        string[] lines = log.Split('\n');
+        return string.Join('\n', lines[Math.Max(0, lines.Length - 40)..]);
+    }
+
     private (NetNs Leaf, NetNs Node) Topology(List<IDisposable> owned)
     {
         NetNs leaf = NetNs.Create();
@@ -191,7 +197,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             using var watch = RouteWatch.Start(nodeNs, LeafNet1, Leaf);
             frr.KillDaemon("bgpd");
             Poll.Until(() => StackStale(stack, LeafNet1) && StackStale(stack, LeafNet2), TimeSpan.FromSeconds(30),
-                () => $"stackbgpd to keep FRR's routes stale after bgpd's SIGKILL; seen {stack.CliJson("show bgp ipv4 unicast json").ToJsonString()}");
+                () => $"stackbgpd to keep FRR's routes stale after bgpd's SIGKILL; seen {stack.CliJson("show bgp ipv4 unicast json").ToJsonString()}\n{Tail(stack.Output)}");
             string neighbors = stack.Cli($"show bgp neighbors {Leaf}");
             output.WriteLine(neighbors);
             Assert.Contains("Stale routes kept: 2", neighbors, StringComparison.Ordinal);
