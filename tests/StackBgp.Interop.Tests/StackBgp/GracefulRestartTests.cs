@@ -22,14 +22,14 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
     private const string LeafNet2 = "10.99.0.2/32";
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(90);
 
-    private static string StackConfig(bool gracefulRestart, bool withNet2 = true) =>
+    private static string StackConfig(bool gracefulRestart, bool withNet2 = true, string extra = "") =>
         string.Create(CultureInfo.InvariantCulture, $"""
             hostname node
             router bgp 65010
              bgp router-id {Node}
              no bgp ebgp-requires-policy
              no bgp network import-check
-            {(gracefulRestart ? " bgp graceful-restart\n bgp graceful-restart restart-time 120\n bgp graceful-restart select-defer-time 30\n" : "")} neighbor {Leaf} remote-as 65000
+            {(gracefulRestart ? " bgp graceful-restart\n bgp graceful-restart select-defer-time 30\n" : "")}{(extra.Length > 0 ? extra : gracefulRestart ? " bgp graceful-restart restart-time 120\n" : "")} neighbor {Leaf} remote-as 65000
              neighbor {Leaf} timers connect 1
              address-family ipv4 unicast
               network {NodeNet1}
@@ -38,7 +38,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             exit
             """) + "\n";
 
-    private static string FrrConfig(bool gracefulRestart, bool withNet2 = true) =>
+    private static string FrrConfig(bool gracefulRestart, bool withNet2 = true, string extra = "") =>
         string.Create(CultureInfo.InvariantCulture, $"""
             frr defaults traditional
             hostname leaf
@@ -47,7 +47,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
              bgp router-id {Leaf}
              no bgp ebgp-requires-policy
              no bgp network import-check
-            {(gracefulRestart ? " bgp graceful-restart\n bgp graceful-restart preserve-fw-state\n bgp graceful-restart select-defer-time 30\n" : "")} neighbor {Node} remote-as 65010
+            {(gracefulRestart ? " bgp graceful-restart\n bgp graceful-restart preserve-fw-state\n bgp graceful-restart select-defer-time 30\n" : "")}{extra} neighbor {Node} remote-as 65010
              neighbor {Node} timers connect 1
              address-family ipv4 unicast
               network {LeafNet1}
@@ -239,6 +239,79 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             stack.Kill();
             Poll.Until(() => frr.Paths(NodeNet1).Count == 0 && !Via(leafNs, NodeNet1, Node), TimeSpan.FromSeconds(30),
                 () => $"FRR to withdraw {NodeNet1} at once (stackbgpd announced no graceful restart for IPv4); seen {frr.Paths(NodeNet1).ToJsonString()}\n{leafNs.Routes()}");
+        }
+        finally
+        {
+            Cleanup(owned);
+        }
+    }
+
+    private const string LongLived = " bgp graceful-restart restart-time 3\n bgp long-lived-graceful-restart stale-time 300\n";
+
+    private static bool FrrLlgrStale(FrrInstance frr, string prefix)
+    {
+        string json = frr.Vtysh($"show bgp ipv4 unicast {prefix} json");
+        return json.Contains("llgr-stale", StringComparison.OrdinalIgnoreCase) || json.Contains("llgrStale", StringComparison.Ordinal);
+    }
+
+    private static bool StackLlgrStale(StackBgpInstance s, string prefix) =>
+        s.Cli($"show bgp ipv4 unicast {prefix} json").Contains("llgr-stale", StringComparison.Ordinal);
+
+    [Fact]
+    public void Long_lived_stackbgpd_helper_marks_frr_routes_llgr_stale_after_the_restart_time_and_keeps_forwarding()
+    {
+        var owned = new List<IDisposable>();
+        try
+        {
+            (NetNs leafNs, NetNs nodeNs) = Topology(owned);
+            var frr = FrrInstance.Start(leafNs, FrrConfig(gracefulRestart: true, extra: LongLived), log: output.WriteLine);
+            owned.Add(frr);
+            var stack = StackBgpInstance.Start(nodeNs, StackConfig(gracefulRestart: false, extra: " bgp long-lived-graceful-restart stale-time 300\n"), output.WriteLine);
+            owned.Add(stack);
+            PeeringTests.WaitStack(stack, Leaf);
+            Poll.Until(() => Via(nodeNs, LeafNet1, Leaf), Converge, () => $"node kernel route to {LeafNet1}; seen:\n{nodeNs.Routes()}");
+
+            using var watch = RouteWatch.Start(nodeNs, LeafNet1, Leaf);
+            frr.KillDaemon("bgpd");
+            // restart time 3 s, then RFC 9494 long-lived stale: LLGR_STALE attached, route kept and still forwarding
+            Poll.Until(() => StackLlgrStale(stack, LeafNet1), TimeSpan.FromSeconds(30),
+                () => $"stackbgpd to mark {LeafNet1} llgr-stale after FRR's restart time; seen {stack.Cli($"show bgp ipv4 unicast {LeafNet1} json")}\n{Tail(stack.Output)}");
+            Assert.Contains("long-lived", stack.Cli($"show bgp neighbors {Leaf}"), StringComparison.Ordinal);
+            Assert.True(Via(nodeNs, LeafNet1, Leaf), "the long-lived stale route keeps forwarding:\n" + nodeNs.Routes());
+
+            frr.RestartDaemon("bgpd");
+            PeeringTests.WaitStack(stack, Leaf);
+            Poll.Until(() => !StackLlgrStale(stack, LeafNet1) && !StackStale(stack, LeafNet1) && stack.Paths(LeafNet1).Count == 1, Converge,
+                () => $"{LeafNet1} refreshed by the restarted FRR (no llgr-stale, not stale); seen {stack.Cli($"show bgp ipv4 unicast {LeafNet1} json")}");
+            watch.Stop();
+            output.WriteLine($"node kernel route to {LeafNet1}: {watch.Samples} samples, {watch.Misses} missing");
+            Assert.True(watch.Misses == 0, $"the node's kernel route to {LeafNet1} was missing in {watch.Misses} of {watch.Samples} samples: {watch.FirstMiss}");
+        }
+        finally
+        {
+            Cleanup(owned);
+        }
+    }
+
+    [Fact]
+    public void Long_lived_frr_helper_marks_stackbgpd_routes_llgr_stale_after_its_restart_time()
+    {
+        var owned = new List<IDisposable>();
+        try
+        {
+            (NetNs leafNs, NetNs nodeNs) = Topology(owned);
+            var frr = FrrInstance.Start(leafNs, FrrConfig(gracefulRestart: false, extra: " bgp long-lived-graceful-restart stale-time 300\n"), log: output.WriteLine);
+            owned.Add(frr);
+            var stack = StackBgpInstance.Start(nodeNs, StackConfig(gracefulRestart: true, extra: LongLived), output.WriteLine);
+            owned.Add(stack);
+            frr.WaitEstablished(Node, Converge);
+            Poll.Until(() => Via(leafNs, NodeNet1, Node), Converge, () => $"leaf kernel route to {NodeNet1}; seen:\n{leafNs.Routes()}");
+            output.WriteLine("FRR's GR view of stackbgpd: " + (frr.BgpNeighbors()[Node]?["gracefulRestartInfo"]?.ToJsonString() ?? "(none)"));
+
+            stack.Kill();
+            Poll.Until(() => FrrLlgrStale(frr, NodeNet1), TimeSpan.FromSeconds(30),
+                () => $"FRR to mark {NodeNet1} llgr-stale after stackbgpd's restart time (3 s); seen {frr.Vtysh($"show bgp ipv4 unicast {NodeNet1} json")}");
+            Assert.True(Via(leafNs, NodeNet1, Node), "FRR keeps forwarding on the long-lived stale route:\n" + leafNs.Routes());
         }
         finally
         {
