@@ -22,7 +22,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
     private const string LeafNet2 = "10.99.0.2/32";
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(90);
 
-    private static string StackConfig(bool gracefulRestart, bool withNet2 = true, string extra = "") =>
+    private static string StackConfig(bool gracefulRestart, bool withNet2 = true, string extra = "", int holdTime = 180) =>
         string.Create(CultureInfo.InvariantCulture, $"""
             hostname node
             router bgp 65010
@@ -31,6 +31,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
              no bgp network import-check
             {(gracefulRestart ? " bgp graceful-restart\n bgp graceful-restart select-defer-time 30\n" : "")}{(extra.Length > 0 ? extra : gracefulRestart ? " bgp graceful-restart restart-time 120\n" : "")} neighbor {Leaf} remote-as 65000
              neighbor {Leaf} timers connect 1
+             neighbor {Leaf} timers {holdTime / 3} {holdTime}
              address-family ipv4 unicast
               network {NodeNet1}
             {(withNet2 ? $"  network {NodeNet2}\n" : "")}  neighbor {Leaf} activate
@@ -312,6 +313,60 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             Poll.Until(() => FrrLlgrStale(frr, NodeNet1), TimeSpan.FromSeconds(30),
                 () => $"FRR to mark {NodeNet1} llgr-stale after stackbgpd's restart time (3 s); seen {frr.Vtysh($"show bgp ipv4 unicast {NodeNet1} json")}");
             Assert.True(Via(leafNs, NodeNet1, Node), "FRR keeps forwarding on the long-lived stale route:\n" + leafNs.Routes());
+        }
+        finally
+        {
+            Cleanup(owned);
+        }
+    }
+
+    [Fact]
+    public void Notification_gr_keeps_routes_stale_on_a_hold_timer_expiry_and_a_hard_reset_withdraws_them()
+    {
+        var owned = new List<IDisposable>();
+        try
+        {
+            (NetNs leafNs, NetNs nodeNs) = Topology(owned);
+            var frr = FrrInstance.Start(leafNs, FrrConfig(gracefulRestart: true), log: output.WriteLine);
+            owned.Add(frr);
+            var stack = StackBgpInstance.Start(nodeNs, StackConfig(gracefulRestart: true, holdTime: 9), output.WriteLine);
+            owned.Add(stack);
+            PeeringTests.WaitStack(stack, Leaf);
+            Poll.Until(() => Via(nodeNs, LeafNet1, Leaf), Converge, () => $"node kernel route to {LeafNet1}; seen:\n{nodeNs.Routes()}");
+            JsonNode gr = stack.CliJson("show bgp neighbors json")[Leaf]!["gracefulRestartInfo"]!;
+            Assert.True(gr["nBit"]?.GetValue<bool>() == true, "FRR 8.4 and stackbgpd both announce the N bit (RFC 8538): " + gr.ToJsonString());
+
+            // FRR's bgpd hangs (SIGSTOP): stackbgpd's hold timer expires and it sends a NOTIFICATION; with the N bit
+            // that keeps the routes stale instead of withdrawing them
+            LabProcess bgpd = frr.Processes.Last(p => p.Name == "bgpd");
+            using var watch = RouteWatch.Start(nodeNs, LeafNet1, Leaf);
+            bgpd.Signal(Shell.SigStop);
+            try
+            {
+                Poll.Until(() => StackStale(stack, LeafNet1), TimeSpan.FromSeconds(60),
+                    () => $"stackbgpd to keep {LeafNet1} stale after its hold timer expired; seen {stack.Paths(LeafNet1).ToJsonString()}\n{Tail(stack.Output)}");
+                Assert.Contains("Hold Timer Expired", stack.Cli($"show bgp neighbors {Leaf}"), StringComparison.OrdinalIgnoreCase);
+            }
+            finally
+            {
+                bgpd.Signal(Shell.SigCont);
+            }
+
+            PeeringTests.WaitStack(stack, Leaf);
+            Poll.Until(() => stack.Paths(LeafNet1).Count == 1 && !StackStale(stack, LeafNet1), Converge,
+                () => $"{LeafNet1} refreshed after the session came back; seen {stack.Paths(LeafNet1).ToJsonString()}");
+            watch.Stop();
+            Assert.True(watch.Misses == 0, $"the node's kernel route to {LeafNet1} was missing in {watch.Misses} of {watch.Samples} samples: {watch.FirstMiss}");
+
+            // `clear bgp` on FRR is an Administrative Reset, sent as a Hard Reset (bgp hard-administrative-reset, the
+            // default): no graceful restart, stackbgpd withdraws the routes
+            frr.Vtysh($"clear bgp {Node}");
+            Poll.Until(() => stack.Output.Contains("Hard Reset", StringComparison.Ordinal), TimeSpan.FromSeconds(30),
+                () => $"stackbgpd to receive FRR's Hard Reset; log:\n{Tail(stack.Output)}");
+            string[] lines = stack.Output.Split('\n');
+            string down = lines.Last(l => l.Contains($"neighbor {Leaf} Down", StringComparison.Ordinal));
+            Assert.Contains("routes withdrawn", down, StringComparison.Ordinal);
+            PeeringTests.WaitStack(stack, Leaf);
         }
         finally
         {
