@@ -22,7 +22,7 @@ public sealed class GracefulRestartRouterTests
         return r.Config!;
     }
 
-    private static (Router A, Router B) Pair(string grA, string grB, bool aRestarting)
+    private static (Router A, Router B) Pair(string grA, string grB, bool aRestarting, string neighborA = "")
     {
         int p = Interlocked.Increment(ref _nextPort);
         var a = Parse($"""
@@ -35,6 +35,7 @@ public sealed class GracefulRestartRouterTests
              neighbor 127.0.0.5 port {p}
              neighbor 127.0.0.5 update-source 127.0.0.4
              neighbor 127.0.0.5 timers connect 1
+            {neighborA}
              address-family ipv4 unicast
               network 10.1.0.0/24
               neighbor 127.0.0.5 route-map NH out
@@ -126,6 +127,31 @@ public sealed class GracefulRestartRouterTests
             await UntilJson(b, "show bgp ipv4 unicast json", j => j["routes"]?["10.1.0.0/24"] is null, "10.1.0.0/24 removed at once (Hard Reset), not kept stale");
             string text = (await b.ExecuteAsync("show bgp neighbors 127.0.0.4", CancellationToken.None)).Output;
             Assert.Contains("Hard Reset", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await b.StopAsync(CancellationToken.None);
+            await a.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("", "Restart", "Restart")]
+    [InlineData(" neighbor 127.0.0.5 graceful-restart-helper", "Helper", "Helper")]
+    [InlineData(" neighbor 127.0.0.5 graceful-restart-disable", "Disable", "Disable")]
+    public async Task Per_neighbor_mode_decides_what_is_announced(string neighborA, string localMode, string seenByPeer)
+    {
+        var (a, b) = Pair(" bgp graceful-restart", "", aRestarting: false, neighborA: neighborA);
+        await a.StartAsync(CancellationToken.None);
+        await b.StartAsync(CancellationToken.None);
+        try
+        {
+            var nb = await UntilJson(b, "show bgp neighbors json", j => (string?)j["127.0.0.4"]?["bgpState"] == "Established", "rb Established with ra");
+            Assert.Equal(seenByPeer, (string?)nb["127.0.0.4"]!["gracefulRestartInfo"]!["remoteGrMode"]);
+            var na = await UntilJson(a, "show bgp neighbors json", j => (string?)j["127.0.0.5"]?["bgpState"] == "Established", "ra Established with rb");
+            Assert.Equal(localMode, (string?)na["127.0.0.5"]!["gracefulRestartInfo"]!["localGrMode"]);
+            // rb is helper only (the default): ra sees its capability without families
+            Assert.Equal("Helper", (string?)na["127.0.0.5"]!["gracefulRestartInfo"]!["remoteGrMode"]);
         }
         finally
         {
