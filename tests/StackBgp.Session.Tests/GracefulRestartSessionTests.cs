@@ -114,4 +114,41 @@ public class GracefulRestartSessionTests
         var sent = await peer!.ReadAsync<OpenMessage>();
         Assert.False(sent.GetCapability<GracefulRestartCapability>()!.Restarting);
     }
+
+    [Fact]
+    public async Task A_connection_lost_in_open_sent_is_not_the_reason_a_later_session_ends()
+    {
+        var time = new FakeTimeProvider();
+        var ha = new RecordingHandler();
+        var connector = new InMemoryConnector(new IPEndPoint(Sessions.A, 50001), new IPEndPoint(Sessions.B, 179));
+        var peers = new System.Collections.Concurrent.ConcurrentQueue<RawPeer>();
+        connector.Target = c => peers.Enqueue(new RawPeer(c));
+        await using var a = new BgpSession(Sessions.Config(Sessions.B, 65001, 65002, 0x01010101, c => c with { GracefulRestart = Restart }), connector, ha, time);
+        a.Start();
+        await Poll.UntilAsync(() => peers.Count == 1, "first connection");
+        peers.TryDequeue(out var first);
+        await first!.ReadAsync<OpenMessage>();
+        // the peer closes in OpenSent: RFC 4271 goes to Active (not Idle), then retries
+        first.Connection.Output.Complete();
+        await Poll.UntilAsync(() => a.State == BgpState.Active, "Active after the connection failed in OpenSent", () => a.State.ToString());
+        for (int s = 0; s < 15 && peers.IsEmpty; s++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Yield();
+        }
+        await Poll.UntilAsync(() => peers.Count == 1, "second connection after ConnectRetryTime", () => a.State.ToString());
+        peers.TryDequeue(out var peer);
+        await peer!.ReadAsync<OpenMessage>();
+        await peer.SendAsync(Open(Restart with { Notification = false }));
+        await peer.ReadAsync<KeepaliveMessage>();
+        await peer.SendAsync(KeepaliveMessage.Instance);
+        await Poll.UntilAsync(() => ha.EstablishedCount == 1, "Established", () => ha.All);
+
+        // the peer goes silent: the session ends on the hold timer, and says so (no N bit: routes are not kept)
+        for (int s = 0; s < 12 && ha.Downs.IsEmpty; s++) time.Advance(TimeSpan.FromSeconds(1));
+        await Poll.UntilAsync(() => ha.Downs.Count == 1, "Down after the hold time", () => ha.All);
+        var down = ha.Downs.Single();
+        Assert.Equal(SessionDownKind.HoldTimerExpired, down.Kind);
+        Assert.False(GracefulRestartNotification.KeepsRoutes(down.Notification, ha.Negotiated!.GracefulRestartNotification));
+    }
 }

@@ -135,6 +135,9 @@ public sealed partial class BgpSession
     private async Task SessionUpAsync()
     {
         NegotiatedSession n = _negotiated!;
+        // A failure before Established that did not pass through Idle (OpenSent × TcpConnectionFails goes to
+        // Active, RFC 4271 §8.2.2) must not become the reason this session ends: graceful restart decides on it.
+        _reason = null;
         _establishedAt = _time.GetTimestamp();
         if (_config.SendHoldTimer) _primary?.Writer?.SetSendHoldTime(HoldTimes.SendHoldTime(n.HoldTime));
         _publishedNegotiated = n;

@@ -343,9 +343,11 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             bgpd.Signal(Shell.SigStop);
             try
             {
-                Poll.Until(() => StackStale(stack, LeafNet1), TimeSpan.FromSeconds(60),
-                    () => $"stackbgpd to keep {LeafNet1} stale after its hold timer expired; seen {stack.Paths(LeafNet1).ToJsonString()}\n{Tail(stack.Output)}");
-                Assert.Contains("Hold Timer Expired", stack.Cli($"show bgp neighbors {Leaf}"), StringComparison.OrdinalIgnoreCase);
+                // (FRR may also have reset the session once while loading its GR config: wait for the hold-timer drop itself)
+                Poll.Until(() => stack.Cli($"show bgp neighbors {Leaf}").Contains("Last reset: hold timer expired", StringComparison.Ordinal), TimeSpan.FromSeconds(60),
+                    () => $"stackbgpd's hold timer to expire while FRR's bgpd is stopped; seen:\n{stack.Cli($"show bgp neighbors {Leaf}")}\n{Tail(stack.Output)}\nFRR:\n{Tail(frr.Output)}");
+                Assert.True(StackStale(stack, LeafNet1), $"{LeafNet1} kept stale after the hold-timer NOTIFICATION (N bit); seen {stack.Paths(LeafNet1).ToJsonString()}\n{Tail(stack.Output)}");
+                Assert.Contains("routes kept as stale", stack.Output.Split('\n').Last(l => l.Contains($"neighbor {Leaf} Down", StringComparison.Ordinal)), StringComparison.Ordinal);
             }
             finally
             {
