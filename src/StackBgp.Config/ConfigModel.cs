@@ -72,6 +72,8 @@ public sealed record BgpInstance
     public int? GracefulRestartTime { get; init; }
     public int? GracefulRestartStalepathTime { get; init; }
     public bool GracefulRestartPreserveFwState { get; init; }
+    /// <summary><c>bgp graceful-restart select-defer-time</c>: a restarting instance waits at most this long for End-of-RIB (FRR default 360 s).</summary>
+    public int? GracefulRestartSelectDeferTime { get; init; }
     /// <summary>RFC 8538: NOTIFICATION messages keep graceful-restart state (FRR: <c>bgp graceful-restart notification</c>).</summary>
     public bool GracefulRestartNotification { get; init; } = true;
     /// <summary>RFC 8538 §3: Cease/Administrative Reset sent as a Hard Reset (<c>bgp hard-administrative-reset</c>).</summary>

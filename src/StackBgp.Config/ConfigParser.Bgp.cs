@@ -188,6 +188,13 @@ internal sealed partial class ConfigParserState
             case "stalepath-time" when c.Length == 4 && !neg:
                 if (Int(c[3], 1, 4095, "stalepath-time", out int sp)) _bgp = b with { GracefulRestartStalepathTime = sp };
                 return;
+            case "select-defer-time" when c.Length == 4 && !neg:
+                // FRR: 0-3600 s, default 360; 0 = do not defer.
+                if (Int(c[3], 0, 3600, "select-defer-time", out int sd)) _bgp = b with { GracefulRestartSelectDeferTime = sd };
+                return;
+            case "select-defer-time" when neg:
+                _bgp = b with { GracefulRestartSelectDeferTime = null };
+                return;
             case "notification" when c.Length == 3:
                 _bgp = b with { GracefulRestartNotification = !neg };
                 return;

@@ -96,6 +96,7 @@ public static class ConfigPrinter
         if (b.GracefulRestartTime is int rt) w.Line(1, Inv($"bgp graceful-restart restart-time {rt}"));
         if (b.GracefulRestartStalepathTime is int sp) w.Line(1, Inv($"bgp graceful-restart stalepath-time {sp}"));
         if (b.GracefulRestartPreserveFwState) w.Line(1, "bgp graceful-restart preserve-fw-state");
+        if (b.GracefulRestartSelectDeferTime is int sd) w.Line(1, Inv($"bgp graceful-restart select-defer-time {sd}"));
         if (!b.GracefulRestartNotification) w.Line(1, "no bgp graceful-restart notification");
         if (b.LongLivedStaleTime is int ll) w.Line(1, Inv($"bgp long-lived-graceful-restart stale-time {ll}"));
         if (b.BestpathAsPathIgnore) w.Line(1, "bgp bestpath as-path ignore");

@@ -52,7 +52,7 @@ internal sealed class KernelBridge : IFibSink
         _fib = new FibProgrammer(new FibOptions
         {
             Protocol = _protocol,
-            StaleGraceTime = TimeSpan.FromSeconds(fibConfig.SweepTimeSeconds ?? 60),
+            StaleGraceTime = GraceTime(router.Config, fibConfig.SweepTimeSeconds ?? 60),
             RemoveRoutesOnStop = false,
             TimeProvider = router.Time,
         }, loggerFactory.CreateLogger<FibProgrammer>());
@@ -62,6 +62,27 @@ internal sealed class KernelBridge : IFibSink
 
     public IFibSink FibSink => this;
 
+    /// <summary>Routes of ours found in the kernel at start (kept by the previous run): graceful restart's forwarding state.</summary>
+    public int PreservedRoutes { get; private set; }
+
+    // Queued behind the route changes: the FIB sweeps the routes kept from before the restart only after
+    // everything the converged RIB wants is installed (no gap for a route that is desired again).
+    private static readonly FibRouteChange[] SweepMarker = [];
+
+    /// <summary>
+    /// With graceful restart the kept routes must outlive the restart's selection deferral: the grace time is
+    /// at least select-defer-time (+ the restart time the peers wait for us); the RIB ends it sooner when it converges.
+    /// </summary>
+    private static TimeSpan GraceTime(StackBgp.Config.StackBgpConfig config, int sweepSeconds)
+    {
+        if (config.Bgp is not { GracefulRestart: true } bgp) return TimeSpan.FromSeconds(sweepSeconds);
+        int defer = bgp.GracefulRestartSelectDeferTime ?? 360;
+        return TimeSpan.FromSeconds(Math.Max(sweepSeconds, defer + (bgp.GracefulRestartTime ?? 120)));
+    }
+
+    /// <summary>The RIB converged after a restart: sweep the kernel routes nobody wants again (after the queued changes).</summary>
+    public void Converged() => _fibQueue.Writer.TryWrite(SweepMarker);
+
     public IReadOnlyDictionary<Prefix, KernelRoute> Installed => _installed;
 
     public IReadOnlyDictionary<int, InterfaceState> Interfaces => _links.Interfaces;
@@ -70,6 +91,7 @@ internal sealed class KernelBridge : IFibSink
     {
         await _links.StartAsync(cancellationToken).ConfigureAwait(false);
         await _fib.StartAsync(cancellationToken).ConfigureAwait(false);
+        PreservedRoutes = (await _fib.GetRoutesAsync(cancellationToken).ConfigureAwait(false)).Count(r => r.State == FibEntryState.Stale);
         await _nht.StartAsync(cancellationToken).ConfigureAwait(false);
         _fibTask = FibLoopAsync(_stop.Token);
         _nhtTask = NhtLoopAsync(_stop.Token);
@@ -179,8 +201,10 @@ internal sealed class KernelBridge : IFibSink
         while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
         {
             latest.Clear();
-            while (reader.TryRead(out var changes))
+            bool sweep = false;
+            while (!sweep && reader.TryRead(out var changes))
             {
+                if (ReferenceEquals(changes, SweepMarker)) sweep = true;
                 foreach (var c in changes) latest[c.Prefix] = c;
             }
             batch.Clear();
@@ -210,16 +234,19 @@ internal sealed class KernelBridge : IFibSink
                 }
             }
             _installed = installed.ToImmutable();
-            if (batch.Count == 0) continue;
-            try
+            if (batch.Count > 0)
             {
-                var result = await _fib.ApplyAsync(batch, ct).ConfigureAwait(false);
-                foreach (var e in result.Errors) _router.Log.FibError(e.ToString());
+                try
+                {
+                    var result = await _fib.ApplyAsync(batch, ct).ConfigureAwait(false);
+                    foreach (var e in result.Errors) _router.Log.FibError(e.ToString());
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _router.Log.FibError($"{batch.Count} route change(s) not applied: {e.Message}");
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                _router.Log.FibError($"{batch.Count} route change(s) not applied: {e.Message}");
-            }
+            if (sweep) await _fib.SweepStaleAsync().ConfigureAwait(false);
         }
     }
 

@@ -25,6 +25,7 @@ internal sealed partial class Peer : ISessionHandler, IPeerSender, IAsyncDisposa
     private readonly Channel<ReadOnlyMemory<byte>> _outbound = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _pump;
     private InboundBatch _batch = new(4, 16);
+    private NegotiatedSession? _negotiated;
 
     public Peer(Router router, int id, EffectiveNeighbor config, IPAddress address, ILogger log)
     {
@@ -67,6 +68,7 @@ internal sealed partial class Peer : ISessionHandler, IPeerSender, IAsyncDisposa
         EstablishedSince = now;
         LastChange = now;
         EstablishedCount++;
+        _negotiated = negotiated;
         Descriptor = _router.BuildDescriptor(this, negotiated);
         _router.Log.PeerUp(Config.Id, negotiated.PeerAs, negotiated.PeerHostName ?? "-", string.Join(", ", negotiated.Families));
         await _router.Rib.PostAsync(new RibCommand.PeerUp(Descriptor)).ConfigureAwait(false);
@@ -111,13 +113,13 @@ internal sealed partial class Peer : ISessionHandler, IPeerSender, IAsyncDisposa
         if (!wasUp) return;
         DroppedCount++;
         EstablishedSince = null;
-        var negotiated = session.Negotiated;
+        // The session has already unpublished its negotiation when it reports the drop: use the one it was Established with.
+        var negotiated = _negotiated ?? session.Negotiated;
+        _negotiated = null;
         Descriptor = null;
         // RFC 4724 §4.2 / RFC 8538: as helper, keep the peer's routes (stale) when it restarts without a
-        // NOTIFICATION, or with one while both sides announced the N bit (except a Hard Reset).
-        bool keepStale = _router.GracefulRestartHelper(Config) && negotiated?.PeerGracefulRestart is { } gr
-            && (reason.Notification is null || (gr.Notification && reason.Notification.Subcode != (byte)CeaseSubcode.HardReset && _router.LocalGrNotification))
-            && reason.Kind is not SessionDownKind.Administrative;
+        // NOTIFICATION, or with one (or a hold-timer expiry) while both sides announced the N bit, except a Hard Reset.
+        bool keepStale = Router.KeepsRoutesStale(Config, negotiated, reason);
         _router.Log.PeerDown(Config.Id, reason.Text, keepStale ? "routes kept as stale (graceful restart)" : "routes withdrawn");
         await _router.Rib.PostAsync(new RibCommand.PeerDown(Id, keepStale)).ConfigureAwait(false);
         while (_outbound.Reader.TryRead(out _))

@@ -58,11 +58,6 @@ public sealed partial class Router : IAsyncDisposable
     internal BfdBridge? Bfd => _bfd;
     internal IEnumerable<Peer> Peers => _peers.Values;
 
-    /// <summary>We announce the N bit (RFC 8538) whenever graceful restart is configured.</summary>
-    internal bool LocalGrNotification => _config.Bgp is { GracefulRestartDisable: false };
-
-    internal bool GracefulRestartHelper(EffectiveNeighbor n) => n.GracefulRestart != GracefulRestartMode.Disabled;
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (_options.Kernel)
@@ -73,9 +68,12 @@ public sealed partial class Router : IAsyncDisposable
 
         var bgp = _config.Bgp;
         _routerId = ChooseRouterId();
+        _restarting = DetectRestart(bgp);
         _rib = new RibActor(BuildRibOptions(), WireUpdateEncoder.Instance, _kernel?.FibSink, Time, _loggerFactory.CreateLogger("stackbgpd.rib"));
         _rib.Start();
         if (bgp is null) return;
+        if (_restarting) GrLog.Restarting(Log.Logger, _kernel?.PreservedRoutes ?? 0, SelectDeferTime(bgp)?.TotalSeconds ?? 0);
+        _ = EndRestartWhenConvergedAsync();
 
         if (_options.ListenPort > 0)
         {
@@ -174,12 +172,7 @@ public sealed partial class Router : IAsyncDisposable
     private SessionConfig BuildSessionConfig(EffectiveNeighbor n, Config.BgpInstance bgp)
     {
         var families = Peer.Families(n);
-        var gr = n.GracefulRestart == GracefulRestartMode.Enabled
-            ? new GracefulRestartCapability(false, true, (ushort)(bgp.GracefulRestartTime ?? 120),
-                [.. families.Select(f => new GracefulRestartFamily(f, bgp.GracefulRestartPreserveFwState))])
-            : n.GracefulRestart == GracefulRestartMode.HelperOnly
-                ? new GracefulRestartCapability(false, true, (ushort)(bgp.GracefulRestartTime ?? 120), [])
-                : null;
+        var gr = BuildGracefulRestart(n, bgp, _restarting);
         return new SessionConfig
         {
             LocalAs = n.LocalAs?.Asn ?? bgp.Asn,
@@ -198,6 +191,8 @@ public sealed partial class Router : IAsyncDisposable
             Families = families.IsEmpty ? [] : families,
             ExtendedNextHop = n.CapabilityExtendedNexthop ? [new ExtendedNextHopEntry(AddressFamily.Ipv4Unicast, Afi.Ipv6)] : [],
             GracefulRestart = gr,
+            LongLivedGracefulRestart = BuildLongLived(n, bgp),
+            HardAdministrativeReset = bgp.HardAdministrativeReset,
             HostName = _config.Hostname,
             OneCapabilityPerParameter = true,
         };
@@ -269,6 +264,8 @@ public sealed partial class Router : IAsyncDisposable
                 ? new MaximumPrefix((int)mp.Limit, mp.WarningOnly, mp.RestartMinutes is { } m ? TimeSpan.FromMinutes(m) : default)
                 : default,
             SoftReconfigurationInbound = primary?.SoftReconfigurationInbound ?? false,
+            GracefulRestart = HelperView(n, negotiated),
+            LongLivedGracefulRestartReceiver = negotiated.PeerLongLivedGracefulRestart is not null,
             Sender = peer,
         };
     }
@@ -304,6 +301,8 @@ public sealed partial class Router : IAsyncDisposable
             EbgpRequiresPolicy = bgp.EbgpRequiresPolicy,
             GracefulShutdown = bgp.GracefulShutdown,
             Aggregates = aggregates,
+            StalePathTime = StalePathTime(bgp),
+            SelectDeferTime = SelectDeferTime(bgp),
         };
     }
 

@@ -16,4 +16,11 @@ public sealed record RouterOptions
     /// Off for benchmarks and in-memory tests (FRR's <c>bgpd -Z</c>, "no zebra").
     /// </summary>
     public bool Kernel { get; init; } = true;
+
+    /// <summary>
+    /// Graceful restart (RFC 4724 §4.1): start as a restarting speaker (R and F bits, deferred selection) when
+    /// graceful restart is configured (FRR's <c>bgpd -K</c>). Null = decide from the kernel: restarting when
+    /// routes of ours were kept there by the previous run.
+    /// </summary>
+    public bool? GracefulRestartRestarting { get; init; }
 }

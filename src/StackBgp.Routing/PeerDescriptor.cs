@@ -111,12 +111,40 @@ public sealed record PeerDescriptor
     /// <summary><c>neighbor X soft-reconfiguration inbound</c>. Pre-policy routes are kept anyway (they are interned, so cheap); this only changes what show says.</summary>
     public bool SoftReconfigurationInbound { get; init; }
 
+    /// <summary>
+    /// The peer's graceful-restart capability (RFC 4724 §3, RFC 9494 §3) when we act as its helper; null =
+    /// helper off for this neighbor or the peer did not announce it (its routes are then withdrawn when it goes down).
+    /// </summary>
+    public PeerGracefulRestart? GracefulRestart { get; init; }
+
+    /// <summary>The peer announced the long-lived GR capability (RFC 9494 §4.5): it may be sent LLGR_STALE routes.</summary>
+    public bool LongLivedGracefulRestartReceiver { get; init; }
+
     /// <summary>Output: where the RIB writes this peer's encoded UPDATEs.</summary>
     public required IPeerSender Sender { get; init; }
 
     internal UInt128 AddressKey => AddressKeys.Of(Address);
 
     public bool HasFamily(AddressFamily family) => Families.Contains(family);
+}
+
+/// <summary>What a peer announced in its graceful-restart capabilities, as the helper needs it.</summary>
+public sealed record PeerGracefulRestart
+{
+    /// <summary>The peer's Restart Time (RFC 4724 §3): how long its routes are kept stale while it is down.</summary>
+    public TimeSpan RestartTime { get; init; }
+
+    /// <summary>R bit: the peer has just restarted (it defers its own End-of-RIB until it has ours).</summary>
+    public bool Restarting { get; init; }
+
+    /// <summary>Families listed in the capability (their routes are kept stale when the session drops).</summary>
+    public ImmutableArray<AddressFamily> Families { get; init; } = [];
+
+    /// <summary>Families with the F bit: forwarding state was preserved across the restart (RFC 4724 §4.2).</summary>
+    public ImmutableArray<AddressFamily> ForwardingPreserved { get; init; } = [];
+
+    /// <summary>RFC 9494 §3: per family, how long routes stay (as LLGR_STALE) after the restart time; empty = no LLGR.</summary>
+    public ImmutableDictionary<AddressFamily, TimeSpan> LongLivedStaleTime { get; init; } = ImmutableDictionary<AddressFamily, TimeSpan>.Empty;
 }
 
 /// <summary>The RIB's output towards one session (implemented by Core over the session's send queue).</summary>

@@ -40,6 +40,7 @@ public sealed partial class RibActor
             _fib?.Apply(_fibChanges.ToArray());
             _fibChanges.Clear();
         }
+        SignalConverged();
     }
 
     /// <summary>Runs the decision for one prefix; returns true when the best path (peer or attributes) changed.</summary>

@@ -28,7 +28,10 @@ public sealed partial class RibActor
         };
         bool blocked = peer.Kind == PeerKind.External && d.ExportPolicy is null && _options.EbgpRequiresPolicy;
         return new UpdateGroupKey(family, peer.Kind, d.RouteReflectorClient, d.LocalAs, d.ExportPolicy, blocked, self, d.NextHopSelf,
-            SharedSubnet(d), d.SendCommunity, d.DefaultOriginate.Contains(family), encode, d.AdvertisementInterval);
+            SharedSubnet(d), d.SendCommunity, d.DefaultOriginate.Contains(family), encode, d.AdvertisementInterval)
+        {
+            LlgrReceiver = d.LongLivedGracefulRestartReceiver,
+        };
     }
 
     /// <summary>
@@ -233,6 +236,8 @@ public sealed partial class RibActor
         // RFC 1997 well-known communities.
         if (a.HasCommunity(Community.NoAdvertise)) return null;
         if (toExternal && (a.HasCommunity(Community.NoExport) || a.HasCommunity(Community.NoExportSubconfed))) return null;
+        // RFC 9494 §4.3: long-lived stale routes only go to peers that announced the LLGR capability.
+        if (!k.LlgrReceiver && a.HasCommunity(Community.LlgrStale)) return null;
 
         // iBGP split horizon and route reflection (RFC 4271 §9.2, RFC 4456 §6).
         bool reflecting = false;

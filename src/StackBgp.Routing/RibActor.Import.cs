@@ -129,7 +129,7 @@ public sealed partial class RibActor
             p.Weight = weight;
             p.Rejection = rejection;
             p.LastUpdate = now;
-            p.Flags &= ~PathFlags.Stale;
+            p.Flags &= ~(PathFlags.Stale | PathFlags.LlgrStale);
         }
     }
 
@@ -206,6 +206,7 @@ public sealed partial class RibActor
                         else if (peer.Kind != PeerKind.Internal && _options.EbgpRequiresPolicy) rej = Rejection.Rfc8212;
                         else post = _interner.Intern(AfterImport(pre));
                     }
+                    if (post is not null && p.IsLlgrStale) post = WithLlgrStale(post); // RFC 9494 §4.2: stays attached until refreshed
                     if (ReferenceEquals(post, p.Attrs) && rej == p.Rejection && weight == p.Weight)
                     {
                         if (post is not null) _interner.Release(post);

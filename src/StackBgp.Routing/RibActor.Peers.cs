@@ -27,32 +27,33 @@ public sealed partial class RibActor
         peer.MaxPrefixSignalled = false;
         peer.EndOfRibReceived.Clear();
         peer.EndOfRibSent.Clear();
-        JoinGroups(peer, sendEndOfRib: true);
+        if (peer.StaleSince is not null) ResumeAfterRestart(peer, descriptor);
+        // A restarting instance advertises nothing until its selection deferral ends (RFC 4724 §4.1).
+        if (!_deferring) JoinGroups(peer, sendEndOfRib: true);
     }
 
     private void HandlePeerDown(int peerId, bool keepStale)
     {
         if (!_peers.TryGetValue(peerId, out var peer)) return;
+        bool wasUp = peer.Up;
         if (peer.Up) LeaveGroups(peer);
         peer.Up = false;
-        foreach (var table in (DestinationTable[])[_v4, _v6])
+        // RFC 4724 §4.2: as helper, keep the routes (stale) while the peer restarts; only when the peer
+        // announced graceful restart (its capability says which families and for how long).
+        if (keepStale && peer.Descriptor?.GracefulRestart is { } gr)
         {
-            foreach (var d in table.Values)
-            {
-                for (int i = d.Count - 1; i >= 0; i--)
-                {
-                    if (!ReferenceEquals(d.At(i).Peer, peer)) continue;
-                    if (keepStale)
-                    {
-                        // RFC 4724 §4.2: keep the routes, marked stale, until End-of-RIB or expiry.
-                        d.At(i).Flags |= PathFlags.Stale;
-                        MarkDirty(d);
-                    }
-                    else RemovePath(d, i);
-                }
-            }
+            if (wasUp) KeepStale(peer, gr);
         }
-        if (!keepStale) _peers.Remove(peerId);
+        else
+        {
+            CancelGrTimers(peer);
+            foreach (var table in (DestinationTable[])[_v4, _v6])
+                foreach (var d in table.Values)
+                    for (int i = d.Count - 1; i >= 0; i--)
+                        if (ReferenceEquals(d.At(i).Peer, peer)) RemovePath(d, i);
+            _peers.Remove(peerId);
+        }
+        CheckDeferral();
     }
 
     private void HandlePeerChanged(PeerDescriptor descriptor)
@@ -66,7 +67,7 @@ public sealed partial class RibActor
         peer.Descriptor = descriptor;
         bool reimport = !ReferenceEquals(old.ImportPolicy, descriptor.ImportPolicy) || old.AllowAsIn != descriptor.AllowAsIn;
         if (reimport) ReimportPeer(peer);
-        Regroup(peer);
+        if (!_deferring) Regroup(peer);
     }
 
     private void HandleEndOfRib(int peerId, AddressFamily family)
@@ -74,6 +75,9 @@ public sealed partial class RibActor
         if (!_peers.TryGetValue(peerId, out var peer)) return;
         peer.EndOfRibReceived.Add(family);
         SweepStale(peer, family);
+        peer.LongLivedStale.Remove(family);
+        if (peer.StaleSince is not null) ForgetStale(peer);
+        CheckDeferral();
     }
 
     private void SweepStale(PeerState peer, AddressFamily family)
@@ -146,7 +150,7 @@ public sealed partial class RibActor
         foreach (var table in (DestinationTable[])[_v4, _v6])
             foreach (var d in table.Values) MarkDirty(d);
         RunDecisionAndExport();
-        foreach (var p in _peers.Values) if (p.Up) Regroup(p);
+        if (!_deferring) foreach (var p in _peers.Values) if (p.Up) Regroup(p);
         // Same groups may now send different attributes (graceful-shutdown, cluster-id…): re-send all.
         foreach (var g in _groups.Values) RecomputeGroup(g, force: true);
     }

@@ -163,7 +163,23 @@ public sealed partial class RibActor
             UpdateGroups = p.Groups.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.Id),
             EndOfRibReceived = [.. p.EndOfRibReceived],
             EndOfRibSent = [.. p.EndOfRibSent],
+            StaleSince = p.StaleSince,
+            StalePaths = CountStale(p),
+            LongLivedStale = [.. p.LongLivedStale],
+            RestartTimerRunning = p.RestartTimer is not null,
+            StalePathTimerRunning = p.StalePathTimer is not null,
         };
+    }
+
+    private int CountStale(PeerState peer)
+    {
+        if (peer.StaleSince is null) return 0;
+        int n = 0;
+        foreach (var table in (DestinationTable[])[_v4, _v6])
+            foreach (var d in table.Values)
+                for (int i = 0; i < d.Count; i++)
+                    if (ReferenceEquals(d.At(i).Peer, peer) && d.At(i).IsStale && d.At(i).Attrs is not null) n++; // accepted ones
+        return n;
     }
 
     internal BgpTableSnapshot SnapshotAdvertised(int peerId, AddressFamily family)

@@ -53,6 +53,7 @@ public sealed partial class RibActor : IAsyncDisposable
             SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        InitDeferral();
     }
 
     public RibOptions Options => _options;
@@ -64,6 +65,7 @@ public sealed partial class RibActor : IAsyncDisposable
     public void Start()
     {
         if (_loop is not null) throw new InvalidOperationException("already started");
+        StartDeferralTimer();
         _loop = Task.Run(RunAsync);
     }
 
@@ -210,6 +212,7 @@ public sealed partial class RibActor : IAsyncDisposable
             case RibCommand.NexthopChanged n: HandleNexthop(n.NextHop, n.Reachable, n.Metric); break;
             case RibCommand.OptionsChanged o: HandleOptionsChanged(o.Options); break;
             case RibCommand.FlushGroups: FlushAllGroups(force: true); break;
+            case RibCommand.GrTimerFired t: HandleGrTimer(t); break;
             default: throw new NotSupportedException(command.GetType().Name);
         }
     }

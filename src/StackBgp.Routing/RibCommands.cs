@@ -46,7 +46,23 @@ public abstract record RibCommand
 
     internal sealed record Query(Action<RibActor> Run) : RibCommand;
 
+    /// <summary>A graceful-restart timer of a peer (or of the instance, peer -1) fired; ignored when re-armed since.</summary>
+    internal sealed record GrTimerFired(int PeerId, GrTimer Timer, int Generation, AddressFamily Family) : RibCommand;
+
     internal sealed record FlushGroups : RibCommand;
+}
+
+/// <summary>The graceful-restart timers the RIB runs.</summary>
+internal enum GrTimer : byte
+{
+    /// <summary>The peer's restart time: its session did not come back in time.</summary>
+    Restart,
+    /// <summary>stalepath-time: the peer is back but did not send End-of-RIB in time.</summary>
+    StalePath,
+    /// <summary>The long-lived stale time of one family ran out (RFC 9494 §4.2).</summary>
+    LongLived,
+    /// <summary>select-defer-time of a restarting instance.</summary>
+    SelectDefer,
 }
 
 /// <summary>Where a locally originated route comes from; one path per source per prefix.</summary>
@@ -116,6 +132,21 @@ public sealed record RibOptions
 
     /// <summary>Default 0 for <c>network</c>/redistributed weight is 32768, as FRR.</summary>
     public ushort LocalWeight { get; init; } = 32768;
+
+    /// <summary>
+    /// <c>bgp graceful-restart stalepath-time</c> (FRR default 360 s): after a restarted peer is back, how long
+    /// its stale routes wait for its End-of-RIB before they are removed (RFC 4724 §4.2).
+    /// </summary>
+    public TimeSpan StalePathTime { get; init; } = TimeSpan.FromSeconds(360);
+
+    /// <summary>
+    /// Restarting speaker (RFC 4724 §4.1): when set, this instance has just restarted with its forwarding state
+    /// kept. Until every graceful-restart peer that is up has sent End-of-RIB for its families, or this time
+    /// (<c>bgp graceful-restart select-defer-time</c>, FRR default 360 s) has passed since <see cref="RibActor.Start"/>,
+    /// nothing is advertised and no End-of-RIB is sent; then every peer gets the table and End-of-RIB and the FIB
+    /// sink is told <see cref="IFibSink.Converged"/>. Read once at construction.
+    /// </summary>
+    public TimeSpan? SelectDeferTime { get; init; }
 
     public uint EffectiveClusterId => ClusterId ?? RouterId;
 

@@ -370,7 +370,7 @@ public class RibActorTests
     {
         var rib = T.Actor();
         var s = new RecordingSender();
-        var p = T.Peer(1, "192.0.2.1", 65001, s);
+        var p = T.Peer(1, "192.0.2.1", 65001, s) with { GracefulRestart = T.Gr(forwarding: true) };
         rib.Execute(new RibCommand.PeerUp(p));
         rib.Execute(T.Announce(1, T.Attrs("192.0.2.1", 65001), "203.0.113.0/24", "198.51.100.0/24"));
         rib.Execute(new RibCommand.PeerDown(1, KeepStale: true));

@@ -66,6 +66,11 @@ internal sealed class RecordingFib : IFibSink
             else Current[c.Prefix] = c;
         }
     }
+
+    /// <summary>How many times the RIB said it converged after a restart, and how many changes it had applied by then.</summary>
+    public List<int> ConvergedAfter { get; } = [];
+
+    public void Converged() => ConvergedAfter.Add(Changes.Count);
 }
 
 internal static class T
@@ -117,6 +122,17 @@ internal static class T
         b.Add(family, null, [], prefixes.Select(p => new Nlri(Prefix.Parse(p))));
         return new RibCommand.Update(peer, b);
     }
+
+    /// <summary>A peer's graceful-restart capability for IPv4 unicast (restart time, F bit, optional long-lived stale time).</summary>
+    public static PeerGracefulRestart Gr(int restartSeconds = 120, bool forwarding = true, int longLivedSeconds = 0) => new()
+    {
+        RestartTime = TimeSpan.FromSeconds(restartSeconds),
+        Families = [AddressFamily.Ipv4Unicast],
+        ForwardingPreserved = forwarding ? [AddressFamily.Ipv4Unicast] : [],
+        LongLivedStaleTime = longLivedSeconds > 0
+            ? ImmutableDictionary<AddressFamily, TimeSpan>.Empty.Add(AddressFamily.Ipv4Unicast, TimeSpan.FromSeconds(longLivedSeconds))
+            : ImmutableDictionary<AddressFamily, TimeSpan>.Empty,
+    };
 
     public static BgpRouteSnapshot? Route(this RibActor a, string prefix) => a.Read(x => x.SnapshotRoute(Prefix.Parse(prefix)));
 

@@ -154,6 +154,7 @@ public sealed partial class Router
                     ["prefixesDeniedByPolicy"] = rn?.DeniedByPolicy ?? 0,
                     ["prefixesDeniedByRfc8212"] = rn?.DeniedByRfc8212 ?? 0,
                     ["addressFamilyInfo"] = families,
+                    ["gracefulRestartInfo"] = GracefulRestartJson(p, neg, rn),
                     ["peerBfdInfo"] = bfd is null ? null : new JsonObject
                     {
                         ["type"] = bfd.Key.Multihop ? "multi hop" : "single hop",
@@ -186,6 +187,7 @@ public sealed partial class Router
                 foreach (var ap in neg.AddPath) text.Append(Inv, $"    AddPath: {ap.Family} {ap.Mode}\n");
                 text.Append(Inv, $"    Graceful Restart: {(neg.PeerGracefulRestart is { } gr ? $"received, restart time {gr.RestartTime} s" : "not received")}\n");
             }
+            AppendGracefulRestart(text, p, neg, rn);
             foreach (var f in p.Config.ActiveFamilies)
             {
                 text.Append(Inv, $"\n For address family: {(f == AddressFamily.Ipv4Unicast ? "IPv4" : "IPv6")} Unicast\n");

@@ -55,6 +55,10 @@ public static class PathComparer
         var aa = a.Attributes;
         var ba = b.Attributes;
 
+        // 0. RFC 9494 §4.3: a long-lived stale route (LLGR_STALE) is less preferred than any other.
+        bool aLlgr = aa.HasCommunity(Community.LlgrStale), bLlgr = ba.HasCommunity(Community.LlgrStale);
+        if (aLlgr != bLlgr) return new(aLlgr ? 1 : -1, BestPathReason.Stale, false);
+
         // 1. Weight: higher wins (local to this router).
         if (a.Weight != b.Weight) return new(a.Weight > b.Weight ? -1 : 1, BestPathReason.Weight, false);
 

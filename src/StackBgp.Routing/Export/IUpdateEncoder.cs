@@ -39,4 +39,11 @@ public readonly record struct FibRouteChange(Prefix Prefix, ImmutableArray<FibNe
 public interface IFibSink
 {
     void Apply(IReadOnlyList<FibRouteChange> changes);
+
+    /// <summary>
+    /// The RIB has converged after a restart (graceful restart, RFC 4724 §4.1: End-of-RIB from every
+    /// helper or the selection deferral expired): after the changes already applied, forwarding state
+    /// left from before the restart and not desired again may be removed.
+    /// </summary>
+    void Converged();
 }

@@ -24,6 +24,9 @@ internal readonly record struct UpdateGroupKey(
     EncodeContext Encode,
     TimeSpan AdvertisementInterval)
 {
+    /// <summary>The members announced long-lived GR (RFC 9494): LLGR_STALE routes may be sent to them.</summary>
+    public bool LlgrReceiver { get; init; }
+
     public bool Equals(UpdateGroupKey other) =>
         Family == other.Family && Kind == other.Kind && ReflectorClient == other.ReflectorClient && LocalAs == other.LocalAs
         && ReferenceEquals(ExportPolicy, other.ExportPolicy) && Rfc8212Blocked == other.Rfc8212Blocked
@@ -31,7 +34,7 @@ internal readonly record struct UpdateGroupKey(
         && SendCommunity == other.SendCommunity && DefaultOriginate == other.DefaultOriginate
         && Encode.FourOctetAs == other.Encode.FourOctetAs && Encode.MaxMessageLength == other.Encode.MaxMessageLength
         && Encode.Ipv4ViaMpReach == other.Encode.Ipv4ViaMpReach && SameFamilies(Encode.AddPathSend, other.Encode.AddPathSend)
-        && AdvertisementInterval == other.AdvertisementInterval;
+        && AdvertisementInterval == other.AdvertisementInterval && LlgrReceiver == other.LlgrReceiver;
 
     public override int GetHashCode() =>
         HashCode.Combine(Family, Kind, ReflectorClient, LocalAs, ExportPolicy is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(ExportPolicy), SelfNextHop, SendCommunity, DefaultOriginate);

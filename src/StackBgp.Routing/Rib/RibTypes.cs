@@ -12,6 +12,8 @@ internal enum PathFlags : byte
     Multipath = 2,
     /// <summary>Locally originated aggregate (aggregate-address).</summary>
     Aggregate = 4,
+    /// <summary>Long-lived stale (RFC 9494 §4.2): the restart time passed; LLGR_STALE added to the attributes. Stale is set too.</summary>
+    LlgrStale = 8,
 }
 
 /// <summary>
@@ -45,6 +47,7 @@ internal struct RoutePath
     public Rejection Rejection;
 
     public readonly bool IsStale => (Flags & PathFlags.Stale) != 0;
+    public readonly bool IsLlgrStale => (Flags & PathFlags.LlgrStale) != 0;
 }
 
 /// <summary>One prefix of the Loc-RIB with all its paths (FRR's bgp_dest).</summary>
@@ -159,6 +162,19 @@ internal sealed class PeerState
     public readonly HashSet<AddressFamily> EndOfRibReceived = [];
     public readonly HashSet<AddressFamily> EndOfRibSent = [];
     public readonly Dictionary<AddressFamily, UpdateGroup> Groups = [];
+
+    // Graceful restart helper state (RFC 4724 §4.2, RFC 9494 §4.2), owned by the actor. A timer fire is
+    // posted back with the generation it was armed with; a fire from an older arming is ignored.
+    public int GrGeneration;
+    public ITimer? RestartTimer;
+    public ITimer? StalePathTimer;
+    public readonly Dictionary<AddressFamily, ITimer> LongLivedTimers = [];
+    /// <summary>Families whose stale routes are in the long-lived phase.</summary>
+    public readonly HashSet<AddressFamily> LongLivedStale = [];
+    /// <summary>When the session went down with routes kept stale (null when none are kept).</summary>
+    public DateTimeOffset? StaleSince;
+    /// <summary>The capability the peer announced before it went down (what the stale routes are kept by).</summary>
+    public PeerGracefulRestart? LastGracefulRestart;
 
     /// <summary>RFC 8212: true when this eBGP peer has no outbound policy, so nothing is sent.</summary>
     public bool Rfc8212BlocksExport;

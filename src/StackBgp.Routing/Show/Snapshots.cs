@@ -68,6 +68,14 @@ public sealed record NeighborRibSnapshot
     public ImmutableDictionary<AddressFamily, int> UpdateGroups { get; init; } = ImmutableDictionary<AddressFamily, int>.Empty;
     public ImmutableArray<AddressFamily> EndOfRibReceived { get; init; } = [];
     public ImmutableArray<AddressFamily> EndOfRibSent { get; init; } = [];
+    /// <summary>Graceful restart helper: since when the peer's routes are kept stale (null = none kept).</summary>
+    public DateTimeOffset? StaleSince { get; init; }
+    /// <summary>Accepted paths of the peer kept stale (rejected Adj-RIB-In entries are kept too but not counted).</summary>
+    public int StalePaths { get; init; }
+    /// <summary>Families whose stale routes are in the long-lived phase (RFC 9494, LLGR_STALE attached).</summary>
+    public ImmutableArray<AddressFamily> LongLivedStale { get; init; } = [];
+    public bool RestartTimerRunning { get; init; }
+    public bool StalePathTimerRunning { get; init; }
 }
 
 /// <summary>RIB-wide figures (memory, show bgp summary header).</summary>

@@ -75,14 +75,16 @@ public sealed partial class BgpSession
                 }
                 break;
             case FsmActionKind.SendOpen:
-                _primary?.Writer?.EnqueueControl(_ourOpenBytes);
+                _primary?.Writer?.EnqueueControl(_local.Bytes);
                 break;
             case FsmActionKind.SendKeepalive:
                 _primary?.Writer?.EnqueueControl(KeepaliveBytes);
                 break;
             case FsmActionKind.SendNotification:
-                if (action.Notification is { } n && _primary?.Writer is { } w)
+                if (action.Notification is { } original && _primary?.Writer is { } w)
                 {
+                    // RFC 8538 §5.1: with the N bit negotiated, the Ceases that must flush routes become a Hard Reset.
+                    var n = GracefulRestartNotification.ForSending(original, _negotiated?.GracefulRestartNotification ?? false, _config.HardAdministrativeReset);
                     w.EnqueueControl(MessageCodec.Encode(n));
                     LogNotificationSent(_logger, PeerAddress, n.ToString());
                     _reason ??= new SessionDownReason(SessionDownKind.NotificationSent, n, $"NOTIFICATION sent: {n}");
@@ -133,6 +135,9 @@ public sealed partial class BgpSession
     private async Task SessionUpAsync()
     {
         NegotiatedSession n = _negotiated!;
+        // A failure before Established that did not pass through Idle (OpenSent × TcpConnectionFails goes to
+        // Active, RFC 4271 §8.2.2) must not become the reason this session ends: graceful restart decides on it.
+        _reason = null;
         _establishedAt = _time.GetTimestamp();
         if (_config.SendHoldTimer) _primary?.Writer?.SetSendHoldTime(HoldTimes.SendHoldTime(n.HoldTime));
         _publishedNegotiated = n;

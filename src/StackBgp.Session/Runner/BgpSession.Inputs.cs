@@ -46,8 +46,10 @@ public sealed partial class BgpSession
             case AdminStop stop:
                 _adminDown = true;
                 Disarm(TimerKind.IdleHold);
-                _reason ??= new SessionDownReason(SessionDownKind.Administrative, stop.Cease, $"administratively stopped ({stop.Cease})");
-                await StepAsync(new FsmInput(FsmEvent.ManualStop, stop.Cease)).ConfigureAwait(false);
+                // RFC 8538 §5.1: the reason names what is really sent (a Hard Reset flushes routes on both sides).
+                var cease = GracefulRestartNotification.ForSending(stop.Cease, _negotiated?.GracefulRestartNotification ?? false, _config.HardAdministrativeReset);
+                _reason ??= new SessionDownReason(SessionDownKind.Administrative, cease, $"administratively stopped ({cease})");
+                await StepAsync(new FsmInput(FsmEvent.ManualStop, cease)).ConfigureAwait(false);
                 await CloseSecondaryAsync(null).ConfigureAwait(false);
                 stop.Done.TrySetResult();
                 break;
@@ -125,7 +127,7 @@ public sealed partial class BgpSession
         var sec = new Conn(connection);
         sec.Writer = CreateWriter(sec);
         _secondary = sec;
-        sec.Writer.EnqueueControl(_ourOpenBytes);
+        sec.Writer.EnqueueControl(_local.Bytes);
         sec.HandshakePending = true;
         sec.Handshake = Task.Run(async () =>
         {
@@ -212,7 +214,7 @@ public sealed partial class BgpSession
                 if (so.Error is not null) await StepAsync(new FsmInput(FsmEvent.BGPOpenMsgErr, so.Error)).ConfigureAwait(false);
                 else await TransportFailedAsync(sec, so.Problem ?? "closed before OPEN").ConfigureAwait(false);
             }
-            else if (!CapabilityNegotiation.TryNegotiate(_config, _ourOpen, so.Open, sec.Connection.LocalEndPoint, sec.Connection.RemoteEndPoint, out var n1, out var e1))
+            else if (!CapabilityNegotiation.TryNegotiate(_config, _local.Open, so.Open, sec.Connection.LocalEndPoint, sec.Connection.RemoteEndPoint, out var n1, out var e1))
             {
                 LogOpenRefused(_logger, PeerAddress, e1!.ToString());
                 await StepAsync(new FsmInput(FsmEvent.BGPOpenMsgErr, e1)).ConfigureAwait(false);
@@ -230,7 +232,7 @@ public sealed partial class BgpSession
             await CloseSecondaryAsync(so.Error).ConfigureAwait(false);
             return;
         }
-        if (!CapabilityNegotiation.TryNegotiate(_config, _ourOpen, so.Open, sec.Connection.LocalEndPoint, sec.Connection.RemoteEndPoint, out var neg, out var error))
+        if (!CapabilityNegotiation.TryNegotiate(_config, _local.Open, so.Open, sec.Connection.LocalEndPoint, sec.Connection.RemoteEndPoint, out var neg, out var error))
         {
             await CloseSecondaryAsync(error).ConfigureAwait(false);
             return;

@@ -25,7 +25,7 @@ public sealed partial class BgpSession
                     await StepAsync(FsmEvent.BGPOpen).ConfigureAwait(false); // unexpected here: FSM Error
                     return;
                 }
-                if (!CapabilityNegotiation.TryNegotiate(_config, _ourOpen, open, conn.Connection.LocalEndPoint, conn.Connection.RemoteEndPoint, out var neg, out var nerr))
+                if (!CapabilityNegotiation.TryNegotiate(_config, _local.Open, open, conn.Connection.LocalEndPoint, conn.Connection.RemoteEndPoint, out var neg, out var nerr))
                 {
                     LogOpenRefused(_logger, PeerAddress, nerr!.ToString());
                     await StepAsync(new FsmInput(FsmEvent.BGPOpenMsgErr, nerr)).ConfigureAwait(false);

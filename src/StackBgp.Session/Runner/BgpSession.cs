@@ -19,15 +19,15 @@ public sealed partial class BgpSession : IAsyncDisposable
 {
     private static readonly TimeSpan CloseFlushTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly SessionConfig _config;
+    private SessionConfig _config;
     private readonly IBgpConnector? _connector;
     private readonly ISessionHandler _handler;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<Input> _inbox = Channel.CreateUnbounded<Input>(new UnboundedChannelOptions { SingleReader = true });
     private readonly DecodedUpdate _decoded = new();
-    private readonly OpenMessage _ourOpen;
-    private readonly byte[] _ourOpenBytes;
+    // Our OPEN; replaced as a whole (config, message, bytes) by SetGracefulRestart, read on the owner task.
+    private volatile LocalOpenState _local;
     private readonly List<Conn> _graveyard = [];
     private Task _owner = Task.CompletedTask;
     private int _started;
@@ -63,8 +63,7 @@ public sealed partial class BgpSession : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _backoff = config.IdleHold;
-        _ourOpen = CapabilityNegotiation.BuildOpen(config);
-        _ourOpenBytes = MessageCodec.Encode(_ourOpen);
+        _local = LocalOpenState.Build(config);
         _timers = new ITimer[TimerCount];
         _deadlines = new long[TimerCount];
         for (int i = 0; i < TimerCount; i++)
@@ -92,7 +91,27 @@ public sealed partial class BgpSession : IAsyncDisposable
     private long _updatesReceived;
 
     /// <summary>The OPEN we send.</summary>
-    public OpenMessage LocalOpen => _ourOpen;
+    public OpenMessage LocalOpen => _local.Open;
+
+    /// <summary>
+    /// Replaces the graceful-restart capability sent in our next OPENs (e.g. the R bit cleared once a restarting
+    /// instance has converged, RFC 4724 §4.1). The current session, if any, is not affected.
+    /// </summary>
+    public void SetGracefulRestart(GracefulRestartCapability? capability)
+    {
+        var config = _local.Config with { GracefulRestart = capability };
+        _local = LocalOpenState.Build(config);
+        _config = config;
+    }
+
+    private sealed record LocalOpenState(SessionConfig Config, OpenMessage Open, byte[] Bytes)
+    {
+        public static LocalOpenState Build(SessionConfig config)
+        {
+            var open = CapabilityNegotiation.BuildOpen(config);
+            return new LocalOpenState(config, open, MessageCodec.Encode(open));
+        }
+    }
 
     /// <summary>
     /// Starts the session (ManualStart, or ManualStart_with_PassiveTcpEstablishment for a passive

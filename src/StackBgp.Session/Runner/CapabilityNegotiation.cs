@@ -119,6 +119,7 @@ public static class CapabilityNegotiation
             ExtendedNextHop = enh,
             PeerGracefulRestart = received.GetCapability<GracefulRestartCapability>(),
             PeerLongLivedGracefulRestart = received.GetCapability<LongLivedGracefulRestartCapability>(),
+            GracefulRestartNotification = GracefulRestartNotification.Negotiated(sent, received),
             PeerHostName = fqdn?.HostName,
             PeerDomainName = fqdn?.DomainName,
             PeerRole = peerRole,

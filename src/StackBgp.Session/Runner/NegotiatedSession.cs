@@ -34,6 +34,8 @@ public sealed record NegotiatedSession
     public ImmutableArray<ExtendedNextHopEntry> ExtendedNextHop { get; init; } = [];
     public GracefulRestartCapability? PeerGracefulRestart { get; init; }
     public LongLivedGracefulRestartCapability? PeerLongLivedGracefulRestart { get; init; }
+    /// <summary>RFC 8538: both OPENs carried graceful restart with the N bit (a NOTIFICATION then keeps routes stale, except Hard Reset).</summary>
+    public bool GracefulRestartNotification { get; init; }
     public string? PeerHostName { get; init; }
     public string? PeerDomainName { get; init; }
     public BgpRole? PeerRole { get; init; }

@@ -46,6 +46,8 @@ public sealed record SessionConfig
     public ImmutableArray<ExtendedNextHopEntry> ExtendedNextHop { get; init; } = [];
     public GracefulRestartCapability? GracefulRestart { get; init; }
     public LongLivedGracefulRestartCapability? LongLivedGracefulRestart { get; init; }
+    /// <summary>RFC 8538 §5.1: with the N bit negotiated, an Administrative Reset is sent as a Hard Reset (FRR's <c>bgp hard-administrative-reset</c>, default on).</summary>
+    public bool HardAdministrativeReset { get; init; } = true;
     /// <summary>Hostname capability (FRR sends and shows it); null = not sent.</summary>
     public string? HostName { get; init; }
     public string? DomainName { get; init; }

@@ -73,6 +73,53 @@ public sealed class FrrInstance : BgpPeerBase
         Announce();
     }
 
+    /// <summary>SIGKILL of one daemon (e.g. "bgpd": a crash; zebra keeps running) and wait until it is gone.</summary>
+    public void KillDaemon(string name)
+    {
+        LabProcess p = Processes.Last(x => x.Name == name);
+        p.Signal(Shell.SigKill);
+        Poll.Until(() => p.HasExited, TimeSpan.FromSeconds(10), () => $"{name} of {Ns.Name} (pid {p.Pid}) to exit after SIGKILL");
+    }
+
+    /// <summary>
+    /// Starts a daemon again as <see cref="Start"/> did (optionally with a new integrated config) and loads the
+    /// config with <c>vtysh -b</c>. For bgpd with <c>bgp graceful-restart</c> this is FRR 8.4's restart: its
+    /// OPENs carry the R bit while its startup timer runs.
+    /// </summary>
+    public void RestartDaemon(string name, string? frrConf = null)
+    {
+        if (frrConf is not null)
+        {
+            File.WriteAllText(Path.Combine(_etcDir, "frr.conf"), frrConf);
+            File.WriteAllText(Path.Combine(Dir, "frr.conf"), frrConf);
+            Shell.Run("chown", "-R", "frr:frr", _etcDir).Check();
+        }
+
+        string vty = Path.Combine(_runDir, name + ".vty");
+        if (File.Exists(vty))
+        {
+            File.Delete(vty);
+        }
+
+        LabProcess p = StartProcess(name, Path.Combine(FrrLib, name), "-N", Ns.Name, "-u", "frr", "-g", "frr",
+            "-i", Path.Combine(_runDir, name + ".pid"), "-P", "0", "--log", "stdout");
+        Poll.Until(
+            () =>
+            {
+                p.EnsureRunning();
+                return File.Exists(vty);
+            },
+            TimeSpan.FromSeconds(15),
+            () => $"restarted {name} of {Ns.Name} to create {vty}; output:\n{p.Output}");
+        ExecResult boot = Shell.Run("vtysh", "-N", Ns.Name, "-b");
+        if (!boot.Succeeded)
+        {
+            throw new LabException($"FRR in {Ns.Name} rejected its config after restarting {name}:\n{boot}\n{Output}");
+        }
+
+        Announce();
+    }
+
     /// <summary>Runs vtysh commands (each one a <c>-c</c>, in order); throws when vtysh fails.</summary>
     public string Vtysh(params string[] commands)
     {

@@ -26,7 +26,8 @@ public sealed class StackBgpInstance : BgpPeerBase
 
     public string Socket { get; }
 
-    public LabProcess Process => Processes[0];
+    /// <summary>The current stackbgpd process (the last one started: <see cref="Restart"/> starts another).</summary>
+    public LabProcess Process => Processes[^1];
 
     /// <summary>The stackbgpd binary, or a setup failure saying how to build it.</summary>
     public static string FindDaemon() => Find("STACKBGPD", "stackbgpd");
@@ -67,6 +68,34 @@ public sealed class StackBgpInstance : BgpPeerBase
         }
 
         return s;
+    }
+
+    /// <summary>SIGKILL (a crash: no NOTIFICATION, nothing cleaned up) and wait until the process is gone.</summary>
+    public void Kill()
+    {
+        LabProcess p = Process;
+        p.Signal(Shell.SigKill);
+        Poll.Until(() => p.HasExited, TimeSpan.FromSeconds(10), () => $"stackbgpd (pid {p.Pid}) to exit after SIGKILL");
+    }
+
+    /// <summary>Starts stackbgpd again in the same namespace (optionally with a new config) and waits until the CLI answers.</summary>
+    public void Restart(string? config = null)
+    {
+        if (config is not null)
+        {
+            File.WriteAllText(ConfigPath, config);
+        }
+
+        LabProcess p = StartProcess("stackbgpd", Daemon, "--config", ConfigPath, "--socket", Socket);
+        Poll.Until(
+            () =>
+            {
+                p.EnsureRunning();
+                return File.Exists(Socket) && Run("show bgp summary").Succeeded;
+            },
+            TimeSpan.FromSeconds(30),
+            () => $"restarted stackbgpd in {Ns.Name} answering on {Socket}; output:\n{p.Output}");
+        Announce();
     }
 
     /// <summary>Runs CLI commands (each a <c>-c</c>); throws when the CLI fails.</summary>

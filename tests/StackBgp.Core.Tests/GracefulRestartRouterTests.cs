@@ -1,0 +1,171 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackBgp.Config;
+using StackBgp.Core;
+using Xunit;
+
+namespace StackBgp.Core.Tests;
+
+/// <summary>
+/// Graceful restart between two router instances over loopback TCP (no kernel): the restarting speaker's R/F
+/// bits and deferred End-of-RIB, RFC 8538 Hard Reset on an administrative stop, and GR state in show.
+/// </summary>
+public sealed class GracefulRestartRouterTests
+{
+    private static int _nextPort = 23179 + (Environment.ProcessId % 1000) * 10;
+
+    private static StackBgpConfig Parse(string text)
+    {
+        var r = ConfigParser.Parse(text, "test.conf");
+        Assert.True(r.IsValid, string.Join("\n", r.Errors));
+        return r.Config!;
+    }
+
+    private static (Router A, Router B) Pair(string grA, string grB, bool aRestarting, string neighborA = "")
+    {
+        int p = Interlocked.Increment(ref _nextPort);
+        var a = Parse($"""
+            hostname ra
+            router bgp 65001
+             bgp router-id 10.0.0.1
+             no bgp ebgp-requires-policy
+            {grA}
+             neighbor 127.0.0.5 remote-as 65002
+             neighbor 127.0.0.5 port {p}
+             neighbor 127.0.0.5 update-source 127.0.0.4
+             neighbor 127.0.0.5 timers connect 1
+            {neighborA}
+             address-family ipv4 unicast
+              network 10.1.0.0/24
+              neighbor 127.0.0.5 route-map NH out
+             exit-address-family
+            route-map NH permit 10
+             set ip next-hop 192.0.2.1
+            """);
+        var b = Parse($"""
+            hostname rb
+            router bgp 65002
+             bgp router-id 10.0.0.2
+             no bgp ebgp-requires-policy
+            {grB}
+             neighbor 127.0.0.4 remote-as 65001
+             neighbor 127.0.0.4 port {p}
+             neighbor 127.0.0.4 update-source 127.0.0.5
+             neighbor 127.0.0.4 timers connect 1
+             address-family ipv4 unicast
+              network 10.2.0.0/24
+              neighbor 127.0.0.4 route-map NH out
+             exit-address-family
+            route-map NH permit 10
+             set ip next-hop 192.0.2.2
+            """);
+        var ra = new Router(a, NullLoggerFactory.Instance, TimeProvider.System,
+            new RouterOptions { Kernel = false, ListenPort = p, ListenAddresses = [IPAddress.Parse("127.0.0.4")], GracefulRestartRestarting = aRestarting });
+        var rb = new Router(b, NullLoggerFactory.Instance, TimeProvider.System,
+            new RouterOptions { Kernel = false, ListenPort = p, ListenAddresses = [IPAddress.Parse("127.0.0.5")] });
+        return (ra, rb);
+    }
+
+    private static async Task<JsonNode> UntilJson(Router r, string command, Func<JsonNode, bool> ok, string expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        string last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            var res = await r.ExecuteAsync(command, CancellationToken.None);
+            last = res.Output + res.Error;
+            if (res.Output.Length > 0 && JsonNode.Parse(res.Output) is { } j && ok(j)) return j;
+            await Task.Yield();
+            Thread.Yield();
+        }
+        Assert.Fail($"`{command}`: expected {expected}; last output:\n{last}");
+        return null!;
+    }
+
+    [Fact]
+    public async Task Restarting_speaker_sends_r_and_f_bits_defers_until_end_of_rib_then_clears_the_r_bit()
+    {
+        var (a, b) = Pair(" bgp graceful-restart\n bgp graceful-restart select-defer-time 60", "", aRestarting: true);
+        await a.StartAsync(CancellationToken.None);
+        await b.StartAsync(CancellationToken.None);
+        try
+        {
+            // b (helper) sees a's R bit and F bit in the OPEN of this first session after a's restart
+            var nb = await UntilJson(b, "show bgp neighbors json", j => (string?)j["127.0.0.4"]?["bgpState"] == "Established", "rb Established with ra");
+            var gr = nb["127.0.0.4"]!["gracefulRestartInfo"]!;
+            Assert.True((bool)gr["rBit"]!, gr.ToJsonString());
+            Assert.True((bool)gr["nBit"]!, gr.ToJsonString());
+            Assert.Equal("Restart", (string?)gr["remoteGrMode"]);
+            Assert.True((bool)gr["ipv4Unicast"]!["fBit"]!, gr.ToJsonString());
+
+            // a converges on b's End-of-RIB (not after select-defer-time 60 s): routes flow, R bit cleared
+            await UntilJson(b, "show bgp ipv4 unicast json", j => j["routes"]?["10.1.0.0/24"] is not null, "ra's route at rb after ra's deferral");
+            var na = await UntilJson(a, "show bgp neighbors json", j => (bool?)j["127.0.0.5"]?["gracefulRestartInfo"]?["localRestarting"] == false, "ra no longer restarting");
+            Assert.True((bool)na["127.0.0.5"]!["gracefulRestartInfo"]!["endOfRibRecv"]!["ipv4Unicast"]!);
+            Assert.True((bool)na["127.0.0.5"]!["gracefulRestartInfo"]!["endOfRibSend"]!["ipv4Unicast"]!);
+        }
+        finally
+        {
+            await b.StopAsync(CancellationToken.None);
+            await a.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task With_the_n_bit_an_administrative_stop_is_a_hard_reset_and_the_helper_drops_the_routes_at_once()
+    {
+        var (a, b) = Pair(" bgp graceful-restart", " bgp graceful-restart", aRestarting: false);
+        await a.StartAsync(CancellationToken.None);
+        await b.StartAsync(CancellationToken.None);
+        try
+        {
+            await UntilJson(b, "show bgp ipv4 unicast json", j => j["routes"]?["10.1.0.0/24"] is not null, "ra's route at rb");
+            var nb = await UntilJson(b, "show bgp neighbors json", j => j["127.0.0.4"]?["gracefulRestartInfo"] is not null, "GR info");
+            Assert.False((bool)nb["127.0.0.4"]!["gracefulRestartInfo"]!["rBit"]!); // not restarting
+            await a.StopAsync(CancellationToken.None);
+            await UntilJson(b, "show bgp ipv4 unicast json", j => j["routes"]?["10.1.0.0/24"] is null, "10.1.0.0/24 removed at once (Hard Reset), not kept stale");
+            string text = (await b.ExecuteAsync("show bgp neighbors 127.0.0.4", CancellationToken.None)).Output;
+            Assert.Contains("Hard Reset", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await b.StopAsync(CancellationToken.None);
+            await a.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("", "Restart", "Restart")]
+    [InlineData(" neighbor 127.0.0.5 graceful-restart-helper", "Helper", "Helper")]
+    [InlineData(" neighbor 127.0.0.5 graceful-restart-disable", "Disable", "Disable")]
+    public async Task Per_neighbor_mode_decides_what_is_announced(string neighborA, string localMode, string seenByPeer)
+    {
+        var (a, b) = Pair(" bgp graceful-restart", "", aRestarting: false, neighborA: neighborA);
+        await a.StartAsync(CancellationToken.None);
+        await b.StartAsync(CancellationToken.None);
+        try
+        {
+            var nb = await UntilJson(b, "show bgp neighbors json", j => (string?)j["127.0.0.4"]?["bgpState"] == "Established", "rb Established with ra");
+            Assert.Equal(seenByPeer, (string?)nb["127.0.0.4"]!["gracefulRestartInfo"]!["remoteGrMode"]);
+            var na = await UntilJson(a, "show bgp neighbors json", j => (string?)j["127.0.0.5"]?["bgpState"] == "Established", "ra Established with rb");
+            Assert.Equal(localMode, (string?)na["127.0.0.5"]!["gracefulRestartInfo"]!["localGrMode"]);
+            // rb is helper only (the default): ra sees its capability without families
+            Assert.Equal("Helper", (string?)na["127.0.0.5"]!["gracefulRestartInfo"]!["remoteGrMode"]);
+        }
+        finally
+        {
+            await b.StopAsync(CancellationToken.None);
+            await a.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public void Select_defer_time_is_parsed_printed_and_range_checked()
+    {
+        var c = Parse("router bgp 65001\n bgp graceful-restart select-defer-time 45\n");
+        Assert.Equal(45, c.Bgp!.GracefulRestartSelectDeferTime);
+        Assert.Contains("bgp graceful-restart select-defer-time 45", ConfigPrinter.Print(c), StringComparison.Ordinal);
+        Assert.False(ConfigParser.Parse("router bgp 65001\n bgp graceful-restart select-defer-time 4000\n", "x").IsValid);
+    }
+}
