@@ -18,6 +18,8 @@
 #   lab/demo.sh demo     build the lab, run S1 and S3, print measured times and routing tables, tear down
 #   lab/demo.sh up       build the lab and leave it running        lab/demo.sh down   remove everything
 #   lab/demo.sh s1|s3    run one scenario on a running lab         lab/demo.sh status show sessions/routes
+#   lab/demo.sh bench [N]  build the lab, run the convergence benchmark (each event N times, default 10;
+#                        lab/bench.sh), print median/p90/min/max, write bench/convergence/results/, tear down
 # environment:
 #   CONTROLLER_DAEMON=stackbgp|frr   what speaks BGP on the controllers (default stackbgp)
 #   FABRIC_DAEMON=stackbgp|frr       what runs on leaves and spine (default stackbgp: the default run needs no FRR)
@@ -33,6 +35,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 export LAB_RUN=${LAB_RUN:-/run/stackbgp-lab}
 . "$HERE/lib.sh"
+. "$HERE/bench.sh"
 
 CONTROLLER_DAEMON=${CONTROLLER_DAEMON:-stackbgp}
 FABRIC_DAEMON=${FABRIC_DAEMON:-stackbgp}
@@ -306,5 +309,7 @@ case ${1:-demo} in
   s1) : >>"$RESULTS"; cmd_s1 ;;
   s3) : >>"$RESULTS"; cmd_s3 ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|demo|s1|s3|status" >&2; exit 2 ;;
+  bench) trap 'bench_monitor_stop; cmd_down' EXIT; cmd_up; cmd_bench "${2:-}" ;;
+  bench-running) cmd_bench "${2:-}" ;;
+  *) echo "usage: $0 up|down|demo|s1|s3|status|bench [N]" >&2; exit 2 ;;
 esac
