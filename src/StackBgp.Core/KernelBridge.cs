@@ -40,6 +40,9 @@ internal sealed class KernelBridge : IFibSink
     private Task _fibTask = Task.CompletedTask;
     private Task _linkTask = Task.CompletedTask;
     private volatile bool _redistributing;
+    // Set when the instance starts to stop: what the RIB withdraws while its sessions close must not
+    // reach the kernel (FRR's -r: the routes stay until the next run re-learns or sweeps them).
+    private volatile bool _holdRoutes;
     private readonly int _protocol;
 
     public KernelBridge(Router router, ILoggerFactory loggerFactory)
@@ -83,8 +86,16 @@ internal sealed class KernelBridge : IFibSink
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// From now on the kernel keeps what it has: called first thing when the instance stops, before the
+    /// sessions close (their withdrawals would otherwise delete every learned route — a forwarding gap
+    /// until the next run has re-learned them).
+    /// </summary>
+    public void HoldRoutes() => _holdRoutes = true;
+
     public async Task StopAsync()
     {
+        _holdRoutes = true;
         await _stop.CancelAsync().ConfigureAwait(false);
         _fibQueue.Writer.TryComplete();
         try
@@ -132,6 +143,7 @@ internal sealed class KernelBridge : IFibSink
             {
                 while (reader.TryRead(out var e))
                 {
+                    if (e is LinkDown down) await FastExternalFailoverAsync(down).ConfigureAwait(false);
                     foreach (var change in _connected.Apply(e)) await ApplyConnectedAsync(change).ConfigureAwait(false);
                     if (e is LinkUp or AddressAdded) await RecheckUnreachableAsync().ConfigureAwait(false);
                 }
@@ -164,6 +176,35 @@ internal sealed class KernelBridge : IFibSink
         };
         _router.Log.Connected("announce", prefix.ToString(), c.IfName);
         await _router.Rib.PostAsync(new RibCommand.AddLocalRoute(route)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// FRR's fast-external-failover (its default): a directly connected session (eBGP without multihop,
+    /// or <c>ttl-security hops 1</c>) whose interface goes down is reset at once instead of waiting for
+    /// the hold timer, so its routes leave the RIB, the kernel and the other peers now. The session then
+    /// tries to connect again as usual (it succeeds once the link is back).
+    /// </summary>
+    private async Task FastExternalFailoverAsync(LinkDown down)
+    {
+        var bgp = _router.Config.Bgp;
+        if (bgp is null) return;
+        var resets = new List<Task>();
+        foreach (var peer in _router.Peers)
+        {
+            if (peer.Descriptor is not { } d || d.Interface != down.IfName || peer.Session is not { } session) continue;
+            var n = peer.Config;
+            bool directlyConnected = (!n.IsInternal(bgp.Asn) && (n.EbgpMultihop ?? 1) <= 1) || n.TtlSecurityHops == 1;
+            if (!directlyConnected) continue;
+            _router.Log.InterfaceDownReset(n.Id, down.IfName);
+            resets.Add(ResetAsync(peer, session));
+        }
+        await Task.WhenAll(resets).ConfigureAwait(false);
+
+        static async Task ResetAsync(Peer peer, Session.BgpSession session)
+        {
+            await session.StopAsync(CeaseSubcode.AdministrativeReset, null).ConfigureAwait(false);
+            if (!peer.Config.Shutdown && !peer.HeldDownByBfd) session.Start();
+        }
     }
 
     // ── RIB → kernel ──
@@ -210,7 +251,7 @@ internal sealed class KernelBridge : IFibSink
                 }
             }
             _installed = installed.ToImmutable();
-            if (batch.Count == 0) continue;
+            if (batch.Count == 0 || _holdRoutes) continue;
             try
             {
                 var result = await _fib.ApplyAsync(batch, ct).ConfigureAwait(false);
@@ -286,8 +327,14 @@ internal sealed class KernelBridge : IFibSink
             var r = await _nht.TrackAsync(nextHop, _stop.Token).ConfigureAwait(false);
             await OnResolutionAsync(r).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or InvalidOperationException or Linux.Netlink.NetlinkException)
+        {
+            // Never silent: a next hop that is not tracked would keep its paths in best-path selection.
+            _nextHops.TryRemove(nextHop, out _);
+            _router.Log.FibError($"next hop {nextHop}: tracking failed: {e.Message}");
         }
     }
 
@@ -312,7 +359,8 @@ internal sealed class KernelBridge : IFibSink
         _nextHops[r.NextHop] = r;
         if (before is not null && before.Reachable == r.Reachable && before.Metric == r.Metric) return;
         if (before is null && r.Reachable) return;
-        var address = r.NextHop.ScopeId != 0 ? new IPAddress(r.NextHop.GetAddressBytes()) : r.NextHop;
+        // (IPAddress.ScopeId throws for IPv4: ask only an IPv6 address for its scope)
+        var address = r.NextHop.AddressFamily == SocketFamily.InterNetworkV6 && r.NextHop.ScopeId != 0 ? new IPAddress(r.NextHop.GetAddressBytes()) : r.NextHop;
         _router.Log.NextHop(address.ToString(), r.Reachable ? "reachable" : "unreachable", r.Reason ?? r.IfName ?? "");
         await _router.Rib.PostAsync(new RibCommand.NexthopChanged(address, r.Reachable, (uint)Math.Max(0, r.Metric))).ConfigureAwait(false);
     }
