@@ -69,6 +69,10 @@ internal sealed class KernelBridge : IFibSink
 
     public IReadOnlyDictionary<int, InterfaceState> Interfaces => _links.Interfaces;
 
+    /// <summary>What the FIB holds per route: installed, refused by the kernel (with the error),
+    /// pending, or stale (kept from the previous run until re-learned or swept).</summary>
+    public Task<IReadOnlyList<FibEntry>> FibEntriesAsync(CancellationToken cancellationToken) => _fib.GetRoutesAsync(cancellationToken);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _links.StartAsync(cancellationToken).ConfigureAwait(false);

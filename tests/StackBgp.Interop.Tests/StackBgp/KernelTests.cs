@@ -154,6 +154,10 @@ public sealed class KernelTests(ITestOutputHelper output)
                 () => $"{Kept} learned again after the restart");
             Assert.True(InstalledVia(dut, Dropped, "10.0.12.2"),
                 $"the stale {Dropped} is kept during the grace time ({Sweep} s) after the restart; seen:\n{dut.Routes()}");
+            string afterRestart = stack.Cli("show ip route");
+            output.WriteLine("show ip route after the restart:\n" + afterRestart);
+            Assert.Contains(afterRestart.Split('\n'), l => l.Contains(Dropped, StringComparison.Ordinal) && l.Contains("(stale)", StringComparison.Ordinal));
+            Assert.Contains(afterRestart.Split('\n'), l => l.StartsWith($"B>* {Kept}", StringComparison.Ordinal));
             Poll.Until(() => KernelRoute(dut, Dropped).Length == 0, TimeSpan.FromSeconds(Sweep + 30),
                 () => $"stale {Dropped} swept after the grace time of {Sweep} s; seen:\n{dut.Routes()}\nstackbgpd:\n{stack.Output}");
             Assert.True(InstalledVia(dut, Kept, "10.0.12.2"), $"{Kept} (learned again) not swept; seen:\n{dut.Routes()}");
