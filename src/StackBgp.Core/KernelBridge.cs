@@ -69,6 +69,10 @@ internal sealed class KernelBridge : IFibSink
 
     public IReadOnlyDictionary<int, InterfaceState> Interfaces => _links.Interfaces;
 
+    /// <summary>The interface a tracked gateway resolves through now (for `show ip route`), or null.</summary>
+    public string? ResolvedInterface(IPAddress? gateway) =>
+        gateway is not null && _nextHops.TryGetValue(gateway, out var r) && r is { Reachable: true } ? r.IfName : null;
+
     /// <summary>What the FIB holds per route: installed, refused by the kernel (with the error),
     /// pending, or stale (kept from the previous run until re-learned or swept).</summary>
     public Task<IReadOnlyList<FibEntry>> FibEntriesAsync(CancellationToken cancellationToken) => _fib.GetRoutesAsync(cancellationToken);
@@ -292,7 +296,9 @@ internal sealed class KernelBridge : IFibSink
             // one becomes unreachable and takes its paths out of best-path and multipath selection, so
             // the FIB never filters on its own (one source of truth, no stale verdict after a link flap).
             Track(gw.IsIPv6LinkLocal ? new IPAddress(gw.GetAddressBytes(), ifIndex) : gw);
-            hops.Add(new KernelNextHop(gw, ifIndex));
+            // Only a link-local gateway is tied to the session's interface; any other is resolved by the kernel
+            // (as zebra does): a third-party next hop may well sit behind another link.
+            hops.Add(new KernelNextHop(gw, gw.IsIPv6LinkLocal ? ifIndex : 0));
         }
         if (hops.Count == 0) return null;
         return new KernelRoute(net, hops, RouteTable.Main, _protocol, BgpRouteMetric, src);

@@ -34,7 +34,7 @@ public sealed partial class Router
                         ["ip"] = nh.Gateway?.ToString(),
                         ["afi"] = nh.Gateway?.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "ipv6" : "ipv4",
                         ["interfaceIndex"] = nh.IfIndex,
-                        ["interfaceName"] = nh.IfIndex == 0 ? nh.IfName : _kernel.Interfaces.GetValueOrDefault(nh.IfIndex)?.Name ?? nh.IfName,
+                        ["interfaceName"] = InterfaceName(nh),
                         ["active"] = true,
                         ["fib"] = installed,
                     });
@@ -78,7 +78,7 @@ public sealed partial class Router
             bool first = true;
             foreach (var nh in route.NextHops)
             {
-                string name = nh.IfIndex == 0 ? nh.IfName ?? "" : _kernel.Interfaces.GetValueOrDefault(nh.IfIndex)?.Name ?? nh.IfIndex.ToString(CultureInfo.InvariantCulture);
+                string name = InterfaceName(nh) ?? (nh.IfIndex == 0 ? "" : nh.IfIndex.ToString(CultureInfo.InvariantCulture));
                 string dev = name.Length == 0 ? "" : ", " + name;
                 string via = nh.Gateway is { } g ? $"via {g}" : "directly connected";
                 string src = route.PreferredSource is { } s ? $", src {s}" : "";
@@ -87,6 +87,11 @@ public sealed partial class Router
             }
         }
         return CommandResult.Ok(sb.ToString());
+
+        // The route's own interface, else the one next-hop tracking resolved the gateway through (the FIB
+        // leaves that choice to the kernel for every gateway but a link-local one).
+        string? InterfaceName(Linux.Routes.KernelNextHop nh) =>
+            nh.IfIndex != 0 ? _kernel.Interfaces.GetValueOrDefault(nh.IfIndex)?.Name ?? nh.IfName : nh.IfName ?? _kernel.ResolvedInterface(nh.Gateway);
     }
 
     /// <summary>`show interface [brief]`: the links and addresses StackBgp sees.</summary>

@@ -106,7 +106,7 @@ public sealed class KernelTests(ITestOutputHelper output)
             owned.Add(dut);
             NetNs peerNs = NetNs.Create();
             owned.Add(peerNs);
-            Veth.Numbered(dut, peerNs, "10.0.12.1/30", "10.0.12.2/30");
+            Veth link = Veth.Numbered(dut, peerNs, "10.0.12.1/30", "10.0.12.2/30");
             var peer = FrrInstance.Start(peerNs, PeerAConfig(), log: output.WriteLine);
             owned.Add(peer);
             var stack = StackBgpInstance.Start(dut, DutConfig(Sweep, withPeerB: false), output.WriteLine);
@@ -120,7 +120,7 @@ public sealed class KernelTests(ITestOutputHelper output)
             Assert.Contains("\"10.0.12.2\"", json, StringComparison.Ordinal);
             string text = stack.Cli("show ip route");
             Assert.Contains($"B>* {Kept}", text, StringComparison.Ordinal);
-            Assert.Contains("via 10.0.12.2", text, StringComparison.Ordinal);
+            Assert.Contains($"via 10.0.12.2, {link.IfA}", text, StringComparison.Ordinal);
             string interfaces = stack.Cli("show interface");
             Assert.Contains("10.0.12.1/30", interfaces, StringComparison.Ordinal);
             Assert.Contains(" is up", interfaces, StringComparison.Ordinal);
@@ -201,6 +201,7 @@ public sealed class KernelTests(ITestOutputHelper output)
             owned.Add(bNs);
             Veth linkA = Veth.Numbered(dut, aNs, "10.0.12.1/30", "10.0.12.2/30");
             Veth.Numbered(dut, bNs, "10.0.13.1/30", "10.0.13.2/30");
+            Veth linkC = Veth.Create(dut, aNs); // a second link to peer A, no session on it: 192.0.2.0/24 comes later
             var peerA = FrrInstance.Start(aNs, PeerAConfig(), log: output.WriteLine);
             owned.Add(peerA);
             var peerB = FrrInstance.Start(bNs, PeerBConfig(), log: output.WriteLine);
@@ -220,11 +221,24 @@ public sealed class KernelTests(ITestOutputHelper output)
                 () => $"{ThirdParty} (next hop 192.0.2.99, unreachable) not in `show ip route json`: {stack.Cli("show ip route json")}\nstackbgpd:\n{stack.Output}");
             Assert.True(KernelRoute(dut, ThirdParty).Length == 0,
                 $"{ThirdParty} (next hop 192.0.2.99, unreachable) must not be in the kernel; seen: {KernelRoute(dut, ThirdParty)}");
-            // ... and once 192.0.2.99 is on a connected subnet of dut's link to peer A, it is
-            dut.AddAddress(linkA.IfA, "192.0.2.1/24");
-            aNs.AddAddress(linkA.IfB, "192.0.2.99/24");
+            // ... and once 192.0.2.99 is on a connected subnet (a second link to peer A), it is
+            dut.AddAddress(linkC.IfA, "192.0.2.1/24");
+            aNs.AddAddress(linkC.IfB, "192.0.2.99/24");
             Poll.Until(() => InstalledVia(dut, ThirdParty, "192.0.2.99"), Converge,
                 () => $"{ThirdParty} via 192.0.2.99 installed once the next hop became reachable; seen: '{KernelRoute(dut, ThirdParty)}'\nstackbgpd:\n{stack.Output}");
+
+            // That second link loses carrier: no session runs over it, so only next-hop tracking can tell. The
+            // kernel keeps its route via 192.0.2.99 (flagged linkdown); StackBgp must take it out of best-path
+            // selection and the kernel while the session to peer A stays up, and put it back on link up.
+            linkC.SetUp(sideA: false, up: false);
+            Poll.Until(() => KernelRoute(dut, ThirdParty).Length == 0, TimeSpan.FromSeconds(20),
+                () => $"{ThirdParty} removed from dut's kernel when the link to its next hop 192.0.2.99 went down; seen: '{KernelRoute(dut, ThirdParty)}'\nstackbgpd:\n{stack.Output}");
+            Assert.Equal("Established", stack.NeighborState("10.0.12.2"));
+            Assert.True(InstalledVia(dut, Kept, "10.0.12.2"), $"{Kept} (next hop on the link still up) stays; seen:\n{dut.Routes()}");
+            Assert.DoesNotContain("\"" + ThirdParty + "\"", stack.Cli("show ip route json"), StringComparison.Ordinal);
+            linkC.SetUp(sideA: false, up: true);
+            Poll.Until(() => InstalledVia(dut, ThirdParty, "192.0.2.99"), Converge,
+                () => $"{ThirdParty} via 192.0.2.99 back once the link came up; seen: '{KernelRoute(dut, ThirdParty)}'\nstackbgpd:\n{stack.Output}");
 
             // Peer A's side of the link goes down: dut loses carrier. The hold time is 60 s, so only
             // fast-external-failover explains a session down within 20 s.
