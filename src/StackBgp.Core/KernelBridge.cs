@@ -151,7 +151,7 @@ internal sealed class KernelBridge : IFibSink
             {
                 while (reader.TryRead(out var e))
                 {
-                    if (e is LinkDown down) await FastExternalFailoverAsync(down).ConfigureAwait(false);
+                    if (e is LinkDown down) FastExternalFailover(down);
                     foreach (var change in _connected.Apply(e)) await ApplyConnectedAsync(change).ConfigureAwait(false);
                     if (e is LinkUp or AddressAdded) await RecheckUnreachableAsync().ConfigureAwait(false);
                 }
@@ -190,13 +190,13 @@ internal sealed class KernelBridge : IFibSink
     /// FRR's fast-external-failover (its default): a directly connected session (eBGP without multihop,
     /// or <c>ttl-security hops 1</c>) whose interface goes down is reset at once instead of waiting for
     /// the hold timer, so its routes leave the RIB, the kernel and the other peers now. The session then
-    /// tries to connect again as usual (it succeeds once the link is back).
+    /// tries to connect again as usual (it succeeds once the link is back). The resets run on their own:
+    /// the link events behind this one (connected prefixes to withdraw) do not wait for them.
     /// </summary>
-    private async Task FastExternalFailoverAsync(LinkDown down)
+    private void FastExternalFailover(LinkDown down)
     {
         var bgp = _router.Config.Bgp;
         if (bgp is null) return;
-        var resets = new List<Task>();
         foreach (var peer in _router.Peers)
         {
             if (peer.Descriptor is not { } d || d.Interface != down.IfName || peer.Session is not { } session) continue;
@@ -204,14 +204,20 @@ internal sealed class KernelBridge : IFibSink
             bool directlyConnected = (!n.IsInternal(bgp.Asn) && (n.EbgpMultihop ?? 1) <= 1) || n.TtlSecurityHops == 1;
             if (!directlyConnected) continue;
             _router.Log.InterfaceDownReset(n.Id, down.IfName);
-            resets.Add(ResetAsync(peer, session));
+            _ = ResetAsync(peer, session);
         }
-        await Task.WhenAll(resets).ConfigureAwait(false);
 
         static async Task ResetAsync(Peer peer, Session.BgpSession session)
         {
-            await session.StopAsync(CeaseSubcode.AdministrativeReset, null).ConfigureAwait(false);
-            if (!peer.Config.Shutdown && !peer.HeldDownByBfd) session.Start();
+            try
+            {
+                await session.StopAsync(CeaseSubcode.AdministrativeReset, null).ConfigureAwait(false);
+                if (!peer.Config.Shutdown && !peer.HeldDownByBfd) session.Start();
+            }
+            catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+            {
+                // the instance is stopping: nothing to restart
+            }
         }
     }
 
