@@ -47,10 +47,16 @@ bench_move() { # FROM TO
 }
 
 all_three() { nexthops_are "172.30.1.2 172.30.2.2 172.30.3.2"; }
+# bfd_up NS: the namespace's (single) BFD session is Up (FRR and stackbgpd print the same JSON)
+bfd_up() { bgp_cli "$1" "show bfd peers json" 2>/dev/null | grep -Eq '"status": ?"up"'; }
+bfd_up_rack3() { bfd_up leaf-3 && bfd_up controller-3; }
 
 # bench_failure KIND : controller-3 fails; measures until leaf-3 leaves the spine's route, then repairs
 bench_failure() {
   local kind=$1 t0 ms label
+  # BFD must be Up on both ends first (after a repair BGP may be back before BFD is): otherwise a hung
+  # controller is only noticed by the hold timer
+  wait_until 30 "BFD Up on leaf-3 and on controller-3" bfd_up_rack3 || lab_die "BFD between leaf-3 and controller-3 not Up"
   case $kind in
     kill+cut) label="controller-3 kill -9 + uplink down -> its next hop gone" ;;
     cut) label="controller-3 uplink down -> its next hop gone" ;;
