@@ -18,6 +18,8 @@
 #   lab/demo.sh demo     build the lab, run S1 and S3, print measured times and routing tables, tear down
 #   lab/demo.sh up       build the lab and leave it running        lab/demo.sh down   remove everything
 #   lab/demo.sh s1|s3    run one scenario on a running lab         lab/demo.sh status show sessions/routes
+#   lab/demo.sh bench [N]  build the lab, run the convergence benchmark (each event N times, default 10;
+#                        lab/bench.sh), print median/p90/min/max, write bench/convergence/results/, tear down
 # environment:
 #   CONTROLLER_DAEMON=stackbgp|frr   what speaks BGP on the controllers (default stackbgp)
 #   FABRIC_DAEMON=stackbgp|frr       what runs on leaves and spine (default stackbgp: the default run needs no FRR)
@@ -33,6 +35,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 export LAB_RUN=${LAB_RUN:-/run/stackbgp-lab}
 . "$HERE/lib.sh"
+. "$HERE/bench.sh"
 
 CONTROLLER_DAEMON=${CONTROLLER_DAEMON:-stackbgp}
 FABRIC_DAEMON=${FABRIC_DAEMON:-stackbgp}
@@ -165,17 +168,23 @@ spine_has() { spine_route "$1/32" | grep -q .; }
 # spine_nexthops PREFIX -> sorted list of next-hop addresses of the spine's kernel route
 spine_nexthops() { spine_route "$1" | grep -o 'via [0-9.]*' | awk '{print $2}' | sort | tr '\n' ' ' | sed 's/ $//'; }
 nexthops_are() { [ "$(spine_nexthops "$VIP")" = "$1" ]; }
-ms_now() { local t=${EPOCHREALTIME/./}; echo $(( t / 1000 )); }
 answer() { ip netns exec client curl -s --max-time 1 "http://$VIP:$VIP_PORT/" 2>/dev/null; }
 
-# wait_ms T0 TIMEOUT_S CMD...  -> prints milliseconds from T0 until CMD succeeds (polls every ~5 ms)
-wait_ms() {
-  local t0=$1 deadline=$(( $(ms_now) + $2 * 1000 )); shift 2
-  until "$@" >/dev/null 2>&1; do
-    (( $(ms_now) > deadline )) && { echo "timeout"; return 1; }
-    sleep 0.005
-  done
-  echo $(( $(ms_now) - t0 ))
+# Times are measured as in the benchmark (lab/bench.sh): T0 ($(us_now)) just before the event, the end from
+# the spine's own route notifications (`ip -ts monitor route`, started once per run) — no polling.
+# spine_ms T0_US COND [TIMEOUT_S] -> ms until the spine's VIP route satisfies COND (only=A,B | has=A | lacks=A | gone)
+spine_ms() { spine_wait "$1" "$2" "${3:-15}"; }   # (the monitor runs: ensure_monitor, outside $(...))
+ensure_monitor() { [ -n "${MON_PID:-}" ] && [ -d "/proc/$MON_PID" ] || bench_monitor_start; }
+# client_probe_start EXPECT -> starts conv.py probe in the client (a connection every 2 ms); client_probe_ms T0_US -> ms
+client_probe_start() {
+  local ready=$LAB_RUN/probe.ready; rm -f "$ready" "$LAB_RUN/probe.out"
+  ip netns exec client python3 "$CONV" probe "$VIP" "$VIP_PORT" "$1" "$ready" 20 >"$LAB_RUN/probe.out" &
+  PROBE_PID=$!
+  wait_until 5 "client probe running" test -f "$ready"
+}
+client_probe_ms() {
+  wait "$PROBE_PID"; local t1; t1=$(cat "$LAB_RUN/probe.out")
+  if [[ $t1 =~ ^[0-9]+$ ]]; then echo $(( (t1 - $1) / 1000 )); else echo timeout; fi
 }
 answered_by() { [ "$(answer)" = "$1" ]; }
 
@@ -188,39 +197,36 @@ vip_del() { ip -n "controller-$1" addr del "$VIP/32" dev lo 2>/dev/null || true;
 # ------------------------------------------------------------------ S1: control-plane VIP moves
 cmd_s1() {
   echo; echo "=== S1: control-plane VIP $VIP moves from controller-1 to controller-2"
+  ensure_monitor
   local r; for r in $RACKS; do vip_del "$r"; done
   wait_until 10 "no VIP route" sh -c "! ip -n spine route show $VIP/32 | grep -q ." || true
   local t0 ms_route ms_answer ms_wd
-  t0=$(ms_now); vip_add 1
-  ms_route=$(wait_ms "$t0" 10 nexthops_are 172.30.1.2)
+  t0=$(us_now); vip_add 1
+  ms_route=$(spine_ms "$t0" only=172.30.1.2)
   result "S1 VIP added on controller-1 -> spine kernel route" "$ms_route ms"
   wait_until 10 "client answered by controller-1" answered_by controller-1 || lab_die "client got '$(answer)'"
   show_spine "VIP on controller-1"
   echo "    client: $(answer)"
 
   # Pacemaker-like move: stop on controller-1, start on controller-2
-  local ans=$LAB_RUN/s1-answer
-  rm -f "$ans"
-  t0=$(ms_now)
+  client_probe_start controller-2
   vip_del 1
-  local t_add; t_add=$(ms_now)
+  local t_add; t_add=$(us_now)
   vip_add 2
-  ( wait_ms "$t_add" 15 answered_by controller-2 >"$ans" ) &
-  local poller=$!
-  ms_route=$(wait_ms "$t_add" 10 nexthops_are 172.30.2.2)
-  wait "$poller"; ms_answer=$(cat "$ans")
+  ms_route=$(spine_ms "$t_add" only=172.30.2.2)
+  ms_answer=$(client_probe_ms "$t_add")
   result "S1 move: ip addr add on controller-2 -> spine kernel route" "$ms_route ms"
   result "S1 move: ip addr add on controller-2 -> client answered by it" "$ms_answer ms"
   show_spine "VIP moved to controller-2"
   echo "    client: $(answer)"
 
   # graceful stop of the VIP holder's address, then a dead controller (BFD)
-  t0=$(ms_now); vip_del 2
-  ms_wd=$(wait_ms "$t0" 10 sh -c "! ip -n spine route show $VIP/32 | grep -q ."); result "S1 ip addr del on controller-2 -> spine route withdrawn" "$ms_wd ms"
-  vip_add 2
-  wait_ms "$(ms_now)" 10 nexthops_are 172.30.2.2 >/dev/null
-  t0=$(ms_now); kill_speaker controller-2
-  ms_wd=$(wait_ms "$t0" 10 sh -c "! ip -n spine route show $VIP/32 | grep -q .")
+  t0=$(us_now); vip_del 2
+  ms_wd=$(spine_ms "$t0" gone); result "S1 ip addr del on controller-2 -> spine route withdrawn" "$ms_wd ms"
+  t0=$(us_now); vip_add 2
+  spine_ms "$t0" only=172.30.2.2 >/dev/null
+  t0=$(us_now); kill_speaker controller-2
+  ms_wd=$(spine_ms "$t0" gone)
   result "S1 controller-2 speaker killed (kill -9) -> spine route gone" "$ms_wd ms"
   show_spine "controller-2 dead"
   restart_controller 2
@@ -240,30 +246,30 @@ restart_controller() { # R   bring a killed controller's speaker back
 # ------------------------------------------------------------------ S3: ECMP over three controllers
 cmd_s3() {
   echo; echo "=== S3: $VIP on all three controllers, ECMP at the spine"
+  ensure_monitor
   local r t0 ms
   for r in $RACKS; do vip_del "$r"; done
   wait_until 10 "no VIP route" sh -c "! ip -n spine route show $VIP/32 | grep -q ." || true
-  t0=$(ms_now)
+  t0=$(us_now)
   for r in $RACKS; do vip_add "$r"; done
-  ms=$(wait_ms "$t0" 15 nexthops_are "172.30.1.2 172.30.2.2 172.30.3.2")
+  ms=$(spine_ms "$t0" only=172.30.1.2,172.30.2.2,172.30.3.2)
   result "S3 VIP added on 3 controllers -> spine route with 3 next hops" "$ms ms"
   show_spine "ECMP over three racks"
   spread "$REQUESTS"
   local zero; zero=$(awk '$2 == 0' "$LAB_RUN/spread" | wc -l)
   [ "$zero" = 0 ] || echo "!!! some controller got no connection"
 
-  t0=$(ms_now); freeze_speaker controller-3
-  ms=$(wait_ms "$t0" 10 nexthops_are "172.30.1.2 172.30.2.2")
+  t0=$(us_now); freeze_speaker controller-3
+  ms=$(spine_ms "$t0" only=172.30.1.2,172.30.2.2)
   result "S3 controller-3 hangs (SIGSTOP, BFD ${BFD_MULT}x${BFD_MS}ms) -> its next hop removed" "$ms ms"
   show_spine "controller-3 hung"
   spread 60
-  thaw_speaker controller-3
-  wait_until 60 "leaf-3 sees controller-3 again" established_at_least leaf-3 2
-  ms=$(wait_ms "$(ms_now)" 30 nexthops_are "172.30.1.2 172.30.2.2 172.30.3.2")
+  t0=$(us_now); thaw_speaker controller-3
+  ms=$(spine_ms "$t0" only=172.30.1.2,172.30.2.2,172.30.3.2 60)
   result "S3 controller-3 back (SIGCONT) -> 3 next hops again" "$ms ms"
 
-  t0=$(ms_now); kill_speaker controller-1
-  ms=$(wait_ms "$t0" 10 nexthops_are "172.30.2.2 172.30.3.2")
+  t0=$(us_now); kill_speaker controller-1
+  ms=$(spine_ms "$t0" only=172.30.2.2,172.30.3.2)
   result "S3 controller-1 speaker killed (kill -9) -> its next hop removed" "$ms ms"
   show_spine "controller-1 dead"
   spread 60
@@ -289,7 +295,7 @@ cmd_status() {
 }
 
 cmd_demo() {
-  trap cmd_down EXIT
+  trap 'bench_monitor_stop; cmd_down' EXIT
   cmd_up
   : >"$RESULTS"
   cmd_s1
@@ -303,8 +309,10 @@ case ${1:-demo} in
   up) cmd_up ;;
   down) cmd_down ;;
   demo) cmd_demo ;;
-  s1) : >>"$RESULTS"; cmd_s1 ;;
-  s3) : >>"$RESULTS"; cmd_s3 ;;
+  s1) trap bench_monitor_stop EXIT; : >>"$RESULTS"; cmd_s1 ;;
+  s3) trap bench_monitor_stop EXIT; : >>"$RESULTS"; cmd_s3 ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|demo|s1|s3|status" >&2; exit 2 ;;
+  bench) trap 'bench_monitor_stop; cmd_down' EXIT; cmd_up; cmd_bench "${2:-}" ;;
+  bench-running) cmd_bench "${2:-}" ;;
+  *) echo "usage: $0 up|down|demo|s1|s3|status|bench [N]" >&2; exit 2 ;;
 esac

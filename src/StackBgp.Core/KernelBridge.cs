@@ -40,6 +40,9 @@ internal sealed class KernelBridge : IFibSink
     private Task _fibTask = Task.CompletedTask;
     private Task _linkTask = Task.CompletedTask;
     private volatile bool _redistributing;
+    // Set when the instance starts to stop: what the RIB withdraws while its sessions close must not
+    // reach the kernel (FRR's -r: the routes stay until the next run re-learns or sweeps them).
+    private volatile bool _holdRoutes;
     private readonly int _protocol;
 
     public KernelBridge(Router router, ILoggerFactory loggerFactory)
@@ -87,6 +90,14 @@ internal sealed class KernelBridge : IFibSink
 
     public IReadOnlyDictionary<int, InterfaceState> Interfaces => _links.Interfaces;
 
+    /// <summary>The interface a tracked gateway resolves through now (for `show ip route`), or null.</summary>
+    public string? ResolvedInterface(IPAddress? gateway) =>
+        gateway is not null && _nextHops.TryGetValue(gateway, out var r) && r is { Reachable: true } ? r.IfName : null;
+
+    /// <summary>What the FIB holds per route: installed, refused by the kernel (with the error),
+    /// pending, or stale (kept from the previous run until re-learned or swept).</summary>
+    public Task<IReadOnlyList<FibEntry>> FibEntriesAsync(CancellationToken cancellationToken) => _fib.GetRoutesAsync(cancellationToken);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _links.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -105,8 +116,16 @@ internal sealed class KernelBridge : IFibSink
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// From now on the kernel keeps what it has: called first thing when the instance stops, before the
+    /// sessions close (their withdrawals would otherwise delete every learned route — a forwarding gap
+    /// until the next run has re-learned them).
+    /// </summary>
+    public void HoldRoutes() => _holdRoutes = true;
+
     public async Task StopAsync()
     {
+        _holdRoutes = true;
         await _stop.CancelAsync().ConfigureAwait(false);
         _fibQueue.Writer.TryComplete();
         try
@@ -154,6 +173,7 @@ internal sealed class KernelBridge : IFibSink
             {
                 while (reader.TryRead(out var e))
                 {
+                    if (e is LinkDown down) FastExternalFailover(down);
                     foreach (var change in _connected.Apply(e)) await ApplyConnectedAsync(change).ConfigureAwait(false);
                     if (e is LinkUp or AddressAdded) await RecheckUnreachableAsync().ConfigureAwait(false);
                 }
@@ -186,6 +206,41 @@ internal sealed class KernelBridge : IFibSink
         };
         _router.Log.Connected("announce", prefix.ToString(), c.IfName);
         await _router.Rib.PostAsync(new RibCommand.AddLocalRoute(route)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// FRR's fast-external-failover (its default): a directly connected session (eBGP without multihop,
+    /// or <c>ttl-security hops 1</c>) whose interface goes down is reset at once instead of waiting for
+    /// the hold timer, so its routes leave the RIB, the kernel and the other peers now. The session then
+    /// tries to connect again as usual (it succeeds once the link is back). The resets run on their own:
+    /// the link events behind this one (connected prefixes to withdraw) do not wait for them.
+    /// </summary>
+    private void FastExternalFailover(LinkDown down)
+    {
+        var bgp = _router.Config.Bgp;
+        if (bgp is null) return;
+        foreach (var peer in _router.Peers)
+        {
+            if (peer.Descriptor is not { } d || d.Interface != down.IfName || peer.Session is not { } session) continue;
+            var n = peer.Config;
+            bool directlyConnected = (!n.IsInternal(bgp.Asn) && (n.EbgpMultihop ?? 1) <= 1) || n.TtlSecurityHops == 1;
+            if (!directlyConnected) continue;
+            _router.Log.InterfaceDownReset(n.Id, down.IfName);
+            _ = ResetAsync(peer, session);
+        }
+
+        static async Task ResetAsync(Peer peer, Session.BgpSession session)
+        {
+            try
+            {
+                await session.StopAsync(CeaseSubcode.AdministrativeReset, null).ConfigureAwait(false);
+                if (!peer.Config.Shutdown && !peer.HeldDownByBfd) session.Start();
+            }
+            catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+            {
+                // the instance is stopping: nothing to restart
+            }
+        }
     }
 
     // ── RIB → kernel ──
@@ -234,6 +289,8 @@ internal sealed class KernelBridge : IFibSink
                 }
             }
             _installed = installed.ToImmutable();
+            // Stopping: the kernel keeps what it has (FRR's -r); neither apply nor sweep.
+            if (_holdRoutes) continue;
             if (batch.Count > 0)
             {
                 try
@@ -274,7 +331,9 @@ internal sealed class KernelBridge : IFibSink
             // one becomes unreachable and takes its paths out of best-path and multipath selection, so
             // the FIB never filters on its own (one source of truth, no stale verdict after a link flap).
             Track(gw.IsIPv6LinkLocal ? new IPAddress(gw.GetAddressBytes(), ifIndex) : gw);
-            hops.Add(new KernelNextHop(gw, ifIndex));
+            // Only a link-local gateway is tied to the session's interface; any other is resolved by the kernel
+            // (as zebra does): a third-party next hop may well sit behind another link.
+            hops.Add(new KernelNextHop(gw, gw.IsIPv6LinkLocal ? ifIndex : 0));
         }
         if (hops.Count == 0) return null;
         return new KernelRoute(net, hops, RouteTable.Main, _protocol, BgpRouteMetric, src);
@@ -313,8 +372,14 @@ internal sealed class KernelBridge : IFibSink
             var r = await _nht.TrackAsync(nextHop, _stop.Token).ConfigureAwait(false);
             await OnResolutionAsync(r).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or InvalidOperationException or Linux.Netlink.NetlinkException)
+        {
+            // Never silent: a next hop that is not tracked would keep its paths in best-path selection.
+            _nextHops.TryRemove(nextHop, out _);
+            _router.Log.FibError($"next hop {nextHop}: tracking failed: {e.Message}");
         }
     }
 
@@ -339,7 +404,8 @@ internal sealed class KernelBridge : IFibSink
         _nextHops[r.NextHop] = r;
         if (before is not null && before.Reachable == r.Reachable && before.Metric == r.Metric) return;
         if (before is null && r.Reachable) return;
-        var address = r.NextHop.ScopeId != 0 ? new IPAddress(r.NextHop.GetAddressBytes()) : r.NextHop;
+        // (IPAddress.ScopeId throws for IPv4: ask only an IPv6 address for its scope)
+        var address = r.NextHop.AddressFamily == SocketFamily.InterNetworkV6 && r.NextHop.ScopeId != 0 ? new IPAddress(r.NextHop.GetAddressBytes()) : r.NextHop;
         _router.Log.NextHop(address.ToString(), r.Reachable ? "reachable" : "unreachable", r.Reason ?? r.IfName ?? "");
         await _router.Rib.PostAsync(new RibCommand.NexthopChanged(address, r.Reachable, (uint)Math.Max(0, r.Metric))).ConfigureAwait(false);
     }

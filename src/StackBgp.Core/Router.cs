@@ -105,6 +105,7 @@ public sealed partial class Router : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _kernel?.HoldRoutes();
         var stops = _peers.Values.Where(p => p.Session is not null)
             .Select(p => p.Session!.StopAsync(CeaseSubcode.AdministrativeShutdown, null)).ToList();
         try

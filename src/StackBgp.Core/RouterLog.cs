@@ -32,6 +32,9 @@ internal sealed partial class RouterLog
     [LoggerMessage(Level = LogLevel.Information, Message = "next hop {NextHop} is {State} ({Detail})")]
     public partial void NextHop(string nextHop, string state, string detail);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "neighbor {Neighbor}: interface {Interface} went down, session reset at once (fast-external-failover)")]
+    public partial void InterfaceDownReset(string neighbor, string @interface);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "FIB: {Error}")]
     public partial void FibError(string error);
 }

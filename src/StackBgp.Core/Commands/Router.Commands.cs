@@ -20,7 +20,7 @@ public sealed partial class Router
         c.Add("show bgp [ipv4|ipv6] [unicast] [PREFIX] [json]", (a, _) => ShowBgpAsync(FamilyOf(a), a["PREFIX"], a.Has("json")));
         c.Add("show ip bgp [PREFIX] [json]", (a, _) => ShowBgpAsync(Wire.AddressFamily.Ipv4Unicast, a["PREFIX"], a.Has("json")));
         c.Add("show running-config", (_, _) => Task.FromResult(CommandResult.Ok(StackBgp.Config.ConfigPrinter.Print(_config, redactSecrets: false))));
-        c.Add("show ip|ipv6 route [json]", (a, _) => Task.FromResult(ShowRoutes(a.Has("ipv6"), a.Has("json"))));
+        c.Add("show ip|ipv6 route [json]", (a, ct) => ShowRoutesAsync(a.Has("ipv6"), a.Has("json"), ct));
         c.Add("show interface [brief]", (a, _) => Task.FromResult(ShowInterfaces(a.Has("brief"))));
         c.Add("show bfd peers [brief] [json]", (a, _) => ShowBfdAsync(a.Has("brief"), a.Has("json")));
         c.Add("show bfd peers counters [json]", (a, _) => ShowBfdCountersAsync());

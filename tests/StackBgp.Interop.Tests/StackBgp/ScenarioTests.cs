@@ -63,6 +63,13 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         Assert.All(new[] { "controller-1", "controller-2", "controller-3" }, c => Assert.True(spread.GetValueOrDefault(c) > 0, $"{c} got no connection"));
         Assert.Equal(0, spread.GetValueOrDefault(""));
 
+        // controller-1's uplink goes down (the namespace's link, stackbgpd still running): the leaf loses carrier,
+        // resets the session at once (fast-external-failover) and the spine loses exactly leaf-1; link up brings it back
+        lab.Controllers[1].Ip("link", "set", "enp2s0", "down");
+        Poll.Until(() => lab.SpineNextHops(), h => h.SequenceEqual(all[1..]), Converge, "exactly leaf-1's next hop removed after controller-1's uplink went down");
+        lab.Controllers[1].Ip("link", "set", "enp2s0", "up");
+        Poll.Until(() => lab.SpineNextHops(), h => h.SequenceEqual(all), Converge, "three next hops again after controller-1's uplink came back");
+
         // controller-3 dies: kill -9 and its link goes down
         lab.ControllerSpeaker(3).SignalAll(Shell.SigKill);
         lab.Controllers[3].Ip("link", "set", "enp2s0", "down");
