@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using StackBgp.Interop.Tests.Lab;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace StackBgp.Interop.Tests.StackBgp;
+
+/// <summary>
+/// Issue 9 point 1: BGP unnumbered as RHOSP renders it (<c>neighbor eth0 interface peer-group uplink</c>) over a
+/// veth pair that has no IPv4 (and no global IPv6) address. The peer's link-local address comes from its
+/// router advertisements, IPv4 routes carry IPv6 next hops (RFC 8950) both ways, and both kernels hold the
+/// IPv4 routes as <c>via inet6 fe80::… dev IF</c>.
+/// </summary>
+public sealed class UnnumberedTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
+
+    private const string NodeLoopback4 = "99.99.1.2";
+    private const string NodeLoopback6 = "f00d::12";
+    private const string LeafLoopback4 = "99.99.0.1";
+    private const string LeafNet4 = "203.0.113.0/24";
+    private const string LeafNet6 = "2001:db8:99::/48";
+
+    /// <summary>The RHOSP node template (RHOSP.md) for stackbgpd, with the uplink on <paramref name="ifName"/>.</summary>
+    internal static string NodeConfig(int asn, string remoteAs, string routerId, string ifName) =>
+        string.Create(CultureInfo.InvariantCulture, $"""
+            hostname cmp-1-0
+            router bgp {asn}
+              bgp router-id {routerId}
+              bgp log-neighbor-changes
+              no bgp default ipv4-unicast
+              no bgp ebgp-requires-policy
+              neighbor uplink peer-group
+              neighbor uplink remote-as {remoteAs}
+              neighbor uplink timers connect 2
+              neighbor {ifName} interface peer-group uplink
+              address-family ipv4 unicast
+                redistribute connected
+                neighbor uplink activate
+                neighbor uplink prefix-list only-host-prefixes out
+              exit-address-family
+              address-family ipv6 unicast
+                redistribute connected
+                neighbor uplink activate
+                neighbor uplink prefix-list only-host-prefixes out
+              exit-address-family
+            ip prefix-list only-host-prefixes permit 0.0.0.0/0 ge 32
+            ipv6 prefix-list only-host-prefixes permit ::/0 ge 128
+            """) + "\n";
+
+    /// <summary>An FRR leaf with one unnumbered neighbor (the interface form with remote-as on the same line).</summary>
+    private static string FrrLeaf(int asn, string remoteAs, string ifName) =>
+        string.Create(CultureInfo.InvariantCulture, $"""
+            frr defaults traditional
+            hostname leaf
+            log stdout informational
+            router bgp {asn}
+              bgp router-id {LeafLoopback4}
+              no bgp ebgp-requires-policy
+              no bgp default ipv4-unicast
+              no bgp network import-check
+              neighbor {ifName} interface remote-as {remoteAs}
+              neighbor {ifName} timers connect 2
+              address-family ipv4 unicast
+                network {LeafNet4}
+                network {LeafLoopback4}/32
+                neighbor {ifName} activate
+              exit-address-family
+              address-family ipv6 unicast
+                network {LeafNet6}
+                neighbor {ifName} activate
+              exit-address-family
+            !
+            """) + "\n";
+
+    [Theory]
+    [InlineData("internal")]
+    [InlineData("external")]
+    public void Frr_and_stackbgpd_peer_over_link_local_and_install_ipv4_routes_via_inet6(string remoteAs)
+    {
+        bool ibgp = remoteAs == "internal";
+        using NetNs node = NetNs.Create();
+        using NetNs leaf = NetNs.Create();
+        Veth link = Veth.LinkLocalOnly(node, leaf, "eth0", "swp1");
+        string nodeLl = link.LinkLocalA();
+        string leafLl = link.LinkLocalB();
+        node.AddLoopbackAddress(NodeLoopback4 + "/32");
+        node.AddLoopbackAddress(NodeLoopback6 + "/128");
+        AssertNoIpv4(node, "eth0");
+        AssertNoIpv4(leaf, "swp1");
+
+        using StackBgpInstance stack = StackBgpInstance.Start(node, NodeConfig(64999, remoteAs, NodeLoopback4, "eth0"), output.WriteLine);
+        using FrrInstance frr = FrrInstance.Start(leaf, FrrLeaf(ibgp ? 64999 : 65000, remoteAs, "swp1"), log: output.WriteLine);
+        output.WriteLine($"unnumbered {remoteAs}: {frr.Version} ↔ {stack.Version}; node eth0 {nodeLl}, leaf swp1 {leafLl}");
+
+        PeeringTests.WaitStack(stack, "eth0");
+        frr.WaitEstablished("swp1", Converge);
+
+        // the session runs over the link-local addresses (scope = the interface)
+        JsonNode n = stack.CliJson("show bgp neighbors eth0 json")["eth0"]!;
+        string nText = n.ToJsonString();
+        output.WriteLine($"stackbgpd neighbor eth0: {nText}");
+        Assert.True(nText.Contains(leafLl, StringComparison.OrdinalIgnoreCase), $"stackbgpd's neighbor eth0 to show the leaf's link-local {leafLl}; seen {nText}");
+        JsonNode fn = frr.BgpNeighbors()["swp1"]!;
+        string fnText = fn.ToJsonString();
+        Assert.True(fnText.Contains(nodeLl, StringComparison.OrdinalIgnoreCase), $"FRR's neighbor swp1 to show the node's link-local {nodeLl}; seen {fnText}");
+        Assert.True(fn["neighborCapabilities"]?["extendedNexthop"]?.GetValue<string>() == "advertisedAndReceived",
+            $"extended next hop (RFC 8950) advertised and received on swp1; seen {fn["neighborCapabilities"]?.ToJsonString()}");
+
+        // leaf → node: IPv4 routes with the leaf's link-local as next hop, in the BGP table and the kernel
+        foreach (string prefix in new[] { LeafNet4, LeafLoopback4 + "/32" })
+        {
+            JsonArray paths = Poll.Until(() => stack.Paths(prefix), p => p.Count > 0, Converge, $"stackbgpd path for {prefix}");
+            Assert.True(paths.ToJsonString().Contains(leafLl, StringComparison.OrdinalIgnoreCase),
+                $"the IPv4 route {prefix} in stackbgpd to have next hop {leafLl} (RFC 8950); seen {paths.ToJsonString()}");
+            string dst = prefix;
+            Poll.Until(() => node.Ip("route", "show", dst).Stdout, r => r.Contains($"via inet6 {leafLl} dev eth0", StringComparison.Ordinal), Converge,
+                $"'{prefix} via inet6 {leafLl} dev eth0' in {node.Name}'s kernel (ip -n {node.Name} route)");
+        }
+
+        Poll.Until(() => stack.Paths(LeafNet6), p => p.Count > 0, Converge, $"stackbgpd path for {LeafNet6}");
+        Poll.Until(() => node.Ip("-6", "route", "show", LeafNet6).Stdout, r => r.Contains($"via {leafLl} dev eth0", StringComparison.Ordinal), Converge,
+            $"'{LeafNet6} via {leafLl} dev eth0' in {node.Name}'s kernel");
+
+        // node → leaf: the node loopback (redistribute connected + only-host-prefixes), IPv4 over IPv6 next hop
+        JsonArray fp = Poll.Until(() => frr.Paths(NodeLoopback4 + "/32"), p => p.Count > 0, Converge, $"FRR path for {NodeLoopback4}/32");
+        output.WriteLine($"FRR {NodeLoopback4}/32: {fp.ToJsonString()}");
+        Assert.True(fp.ToJsonString().Contains(nodeLl, StringComparison.OrdinalIgnoreCase),
+            $"FRR's route {NodeLoopback4}/32 to have next hop {nodeLl}; seen {fp.ToJsonString()}");
+        Poll.Until(() => leaf.Ip("route", "show", NodeLoopback4 + "/32").Stdout, r => r.Contains($"via inet6 {nodeLl} dev swp1", StringComparison.Ordinal), Converge,
+            $"'{NodeLoopback4} via inet6 {nodeLl} dev swp1' in FRR's kernel ({leaf.Name})");
+        Poll.Until(() => frr.Paths(NodeLoopback6 + "/128"), p => p.Count > 0, Converge, $"FRR path for {NodeLoopback6}/128");
+        Poll.Until(() => leaf.Ip("-6", "route", "show", NodeLoopback6 + "/128").Stdout, r => r.Contains($"via {nodeLl} dev swp1", StringComparison.Ordinal), Converge,
+            $"'{NodeLoopback6} via {nodeLl} dev swp1' in FRR's kernel ({leaf.Name})");
+
+        // withdrawal follows: the node loses its loopback, FRR and its kernel drop it
+        node.RemoveLoopbackAddress(NodeLoopback4 + "/32");
+        Poll.Until(() => frr.Paths(NodeLoopback4 + "/32").Count == 0 && leaf.Ip("route", "show", NodeLoopback4 + "/32").Stdout.Trim().Length == 0, Converge,
+            () => $"FRR and its kernel to drop {NodeLoopback4}/32 after it left the node's lo; seen {frr.Paths(NodeLoopback4 + "/32").ToJsonString()}");
+    }
+
+    [Fact]
+    public void Two_stackbgpd_nodes_peer_unnumbered_and_install_ipv4_routes_via_inet6()
+    {
+        using NetNs a = NetNs.Create();
+        using NetNs b = NetNs.Create();
+        Veth link = Veth.LinkLocalOnly(a, b, "eth0", "eth1");
+        string llA = link.LinkLocalA();
+        string llB = link.LinkLocalB();
+        a.AddLoopbackAddress("99.99.1.1/32");
+        b.AddLoopbackAddress("99.99.2.1/32");
+        b.AddLoopbackAddress("f00d::21/128");
+
+        using StackBgpInstance sa = StackBgpInstance.Start(a, NodeConfig(64999, "external", "99.99.1.1", "eth0"), output.WriteLine);
+        using StackBgpInstance sb = StackBgpInstance.Start(b, NodeConfig(65000, "external", "99.99.2.1", "eth1"), output.WriteLine);
+        PeeringTests.WaitStack(sa, "eth0");
+        PeeringTests.WaitStack(sb, "eth1");
+
+        Poll.Until(() => a.Ip("route", "show", "99.99.2.1/32").Stdout, r => r.Contains($"via inet6 {llB} dev eth0", StringComparison.Ordinal), Converge,
+            $"'99.99.2.1 via inet6 {llB} dev eth0' in {a.Name}'s kernel");
+        Poll.Until(() => b.Ip("route", "show", "99.99.1.1/32").Stdout, r => r.Contains($"via inet6 {llA} dev eth1", StringComparison.Ordinal), Converge,
+            $"'99.99.1.1 via inet6 {llA} dev eth1' in {b.Name}'s kernel");
+        Poll.Until(() => a.Ip("-6", "route", "show", "f00d::21/128").Stdout, r => r.Contains($"via {llB} dev eth0", StringComparison.Ordinal), Converge,
+            $"'f00d::21 via {llB} dev eth0' in {a.Name}'s kernel");
+
+        // traffic flows over the unnumbered link: the loopbacks reach each other (IPv4 over an IPv6 next hop)
+        Poll.Until(() => a.Exec("ping", "-c", "1", "-W", "1", "-I", "99.99.1.1", "99.99.2.1").Succeeded, Converge,
+            () => $"ping 99.99.2.1 from 99.99.1.1 across the unnumbered link; routes:\n{a.Routes()}\n{b.Routes()}");
+    }
+
+    private static void AssertNoIpv4(NetNs ns, string dev)
+    {
+        string addrs = ns.Ip("-4", "addr", "show", "dev", dev).Stdout;
+        Assert.False(addrs.Contains("inet ", StringComparison.Ordinal), $"{dev} in {ns.Name} must have no IPv4 address; seen {addrs}");
+    }
+}
