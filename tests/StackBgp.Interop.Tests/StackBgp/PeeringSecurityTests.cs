@@ -301,7 +301,7 @@ public sealed class PeeringSecurityTests(ITestOutputHelper output)
         // without disable-connected-check: 172.16.0.2 is not on a connected network, so single-hop eBGP does not try
         using (StackBgpInstance plain = StackBgpInstance.Start(a, Stack("172.16.0.1", "172.16.0.2", 65002, "update-source lo"), output.WriteLine))
         {
-            Poll.Until(() => plain.Output.Contains("connected", StringComparison.Ordinal), Converge,
+            Poll.Until(() => plain.Output.Contains("172.16.0.2 is not on a directly connected network", StringComparison.Ordinal), Converge,
                 () => $"stackbgpd to log that 172.16.0.2 is not on a connected network (single-hop eBGP); log:\n{plain.Output}");
             Assert.NotEqual("Established", plain.NeighborState("172.16.0.2"));
         }
