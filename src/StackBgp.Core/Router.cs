@@ -73,7 +73,12 @@ public sealed partial class Router : IAsyncDisposable
 
         var bgp = _config.Bgp;
         _routerId = ChooseRouterId();
-        _rib = new RibActor(BuildRibOptions(), WireUpdateEncoder.Instance, _kernel?.FibSink, Time, _loggerFactory.CreateLogger("stackbgpd.rib"));
+        var encoder = new WireUpdateEncoder
+        {
+            NotEncodable = (family, first, count, why) => Log.Logger.LogWarning(
+                "{Count} {Family} prefix(es) from {First} not announced to an update group (withdrawn instead): {Reason}", count, family, first.Prefix, why),
+        };
+        _rib = new RibActor(BuildRibOptions(), encoder, _kernel?.FibSink, Time, _loggerFactory.CreateLogger("stackbgpd.rib"));
         _rib.Start();
         if (bgp is null) return;
 
