@@ -10,7 +10,7 @@ namespace StackBgp.Interop.Tests.StackBgp;
 /// Issue 9 point 1: BGP unnumbered as RHOSP renders it (<c>neighbor eth0 interface peer-group uplink</c>) over a
 /// veth pair that has no IPv4 (and no global IPv6) address. The peer's link-local address comes from its
 /// router advertisements, IPv4 routes carry IPv6 next hops (RFC 8950) both ways, and both kernels hold the
-/// IPv4 routes as <c>via inet6 fe80::… dev IF</c>.
+/// IPv4 routes as <c>via inet6 fe80::… dev IF</c>. Both sides run GTSM (<c>ttl-security hops 1</c>) as the RHOSP template does.
 /// </summary>
 public sealed class UnnumberedTests(ITestOutputHelper output)
 {
@@ -35,6 +35,7 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
               neighbor uplink remote-as {remoteAs}
               neighbor uplink timers connect 2
               neighbor {ifName} interface peer-group uplink
+              neighbor uplink ttl-security hops 1
               address-family ipv4 unicast
                 redistribute connected
                 neighbor uplink activate
@@ -62,6 +63,7 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
               no bgp network import-check
               neighbor {ifName} interface remote-as {remoteAs}
               neighbor {ifName} timers connect 2
+              neighbor {ifName} ttl-security hops 1
               address-family ipv4 unicast
                 network {LeafNet4}
                 network {LeafLoopback4}/32
@@ -153,7 +155,13 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
         b.AddLoopbackAddress("f00d::21/128");
 
         using StackBgpInstance sa = StackBgpInstance.Start(a, NodeConfig(64999, "external", "99.99.1.1", "eth0"), output.WriteLine);
-        using StackBgpInstance sb = StackBgpInstance.Start(b, NodeConfig(65000, "external", "99.99.2.1", "eth1"), output.WriteLine);
+        // the second node uses the direct form: neighbor eth1 interface remote-as external (no peer-group)
+        string direct = NodeConfig(65000, "external", "99.99.2.1", "eth1")
+            .Replace("  neighbor eth1 interface peer-group uplink\n", "  neighbor eth1 interface remote-as external\n", StringComparison.Ordinal)
+            .Replace("neighbor uplink activate", "neighbor eth1 activate", StringComparison.Ordinal)
+            .Replace("neighbor uplink prefix-list", "neighbor eth1 prefix-list", StringComparison.Ordinal);
+        Assert.Contains("neighbor eth1 interface remote-as external", direct, StringComparison.Ordinal);
+        using StackBgpInstance sb = StackBgpInstance.Start(b, direct, output.WriteLine);
         PeeringTests.WaitStack(sa, "eth0");
         PeeringTests.WaitStack(sb, "eth1");
 
