@@ -159,7 +159,8 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
         string direct = NodeConfig(65000, "external", "99.99.2.1", "eth1")
             .Replace("  neighbor eth1 interface peer-group uplink\n", "  neighbor eth1 interface remote-as external\n", StringComparison.Ordinal)
             .Replace("neighbor uplink activate", "neighbor eth1 activate", StringComparison.Ordinal)
-            .Replace("neighbor uplink prefix-list", "neighbor eth1 prefix-list", StringComparison.Ordinal);
+            .Replace("neighbor uplink prefix-list", "neighbor eth1 prefix-list", StringComparison.Ordinal)
+            .Replace("neighbor uplink ttl-security", "neighbor eth1 ttl-security", StringComparison.Ordinal);
         Assert.Contains("neighbor eth1 interface remote-as external", direct, StringComparison.Ordinal);
         using StackBgpInstance sb = StackBgpInstance.Start(b, direct, output.WriteLine);
         PeeringTests.WaitStack(sa, "eth0");
