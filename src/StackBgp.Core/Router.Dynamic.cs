@@ -60,6 +60,34 @@ public sealed partial class Router
     }
 }
 
+public sealed partial class Router
+{
+    /// <summary>
+    /// A listen range whose peer-group has a password: the key goes on the listening sockets for the whole
+    /// range (TCP_MD5SIG_EXT with a prefix length), or the kernel would drop the signed SYNs of the rack's nodes
+    /// before any dynamic neighbor could exist. Called once the listener is bound.
+    /// </summary>
+    private void InstallListenRangePasswords()
+    {
+        var bgp = _config.Bgp;
+        if (_listener is null || bgp is null) return;
+        foreach (var range in bgp.ListenRanges)
+        {
+            var probe = new NeighborConfig { Id = range.Range.ToString(), Kind = NeighborKind.Address, Address = range.Range.Address, PeerGroup = range.PeerGroup };
+            string? password = bgp.Effective(probe, _config.TimerDefaults).Password?.Value;
+            if (string.IsNullOrEmpty(password)) continue;
+            try
+            {
+                _listener.SetRangePassword(range.Range.Address, range.Range.Length, password);
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                Log.NeighborProblem(range.Range.ToString(), $"cannot install the TCP-MD5 key of peer-group {range.PeerGroup} for listen range {range.Range}: {e.Message}");
+            }
+        }
+    }
+}
+
 internal static partial class DynamicPeerLog
 {
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information,

@@ -99,6 +99,7 @@ public sealed partial class Router : IAsyncDisposable
         foreach (var n in bgp.EffectiveNeighbors(_config.TimerDefaults)) await AddPeerAsync(n).ConfigureAwait(false);
         // Listen only once every configured neighbor is registered, so that no early connection is refused.
         _listener?.Start();
+        InstallListenRangePasswords();
         await OriginateConfiguredRoutesAsync().ConfigureAwait(false);
         if (_kernel is not null) await _kernel.StartRedistributionAsync().ConfigureAwait(false);
 

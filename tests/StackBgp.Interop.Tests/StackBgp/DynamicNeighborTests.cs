@@ -10,7 +10,8 @@ namespace StackBgp.Interop.Tests.StackBgp;
 /// Issue 9 point 6: dynamic neighbors. A stackbgpd leaf with <c>bgp listen range 10.0.0.0/24 peer-group rack</c> and
 /// <c>bgp listen limit 2</c> on a rack bridge accepts FRR and GoBGP nodes it has no neighbor line for, shows them
 /// in <c>show bgp summary</c> as dynamic, passes routes between them (eBGP, and iBGP as a route reflector), refuses
-/// the third node with a log line, and keeps a reconnecting node as the same neighbor.
+/// the third node with a log line, and keeps a reconnecting node as the same neighbor; with a password on the
+/// peer-group, the key covers the whole range on the listening sockets (TCP-MD5 for nodes not yet known).
 /// </summary>
 public sealed class DynamicNeighborTests(ITestOutputHelper output)
 {
@@ -21,7 +22,9 @@ public sealed class DynamicNeighborTests(ITestOutputHelper output)
 
     private static string NodeNet(int n) => string.Create(CultureInfo.InvariantCulture, $"198.51.100.{10 + n}/32");
 
-    private static string Leaf(bool ibgp) =>
+    private const string Secret = "rack-md5-key";
+
+    private static string Leaf(bool ibgp, bool md5) =>
         string.Create(CultureInfo.InvariantCulture, $"""
             hostname leaf
             router bgp 64999
@@ -31,6 +34,7 @@ public sealed class DynamicNeighborTests(ITestOutputHelper output)
              no bgp network import-check
              neighbor rack peer-group
              neighbor rack remote-as {(ibgp ? "internal" : "external")}
+            {(md5 ? $" neighbor rack password {Secret}" : "!")}
              bgp listen range 10.0.0.0/24 peer-group rack
              bgp listen limit 2
              address-family ipv4 unicast
@@ -42,7 +46,7 @@ public sealed class DynamicNeighborTests(ITestOutputHelper output)
 
     private static int NodeAs(bool ibgp, int n) => ibgp ? 64999 : 65010 + n;
 
-    private static string Frr(bool ibgp, int n) =>
+    private static string Frr(bool ibgp, int n, bool md5) =>
         string.Create(CultureInfo.InvariantCulture, $"""
             frr defaults traditional
             hostname node{n}
@@ -54,6 +58,7 @@ public sealed class DynamicNeighborTests(ITestOutputHelper output)
              no bgp network import-check
              neighbor 10.0.0.1 remote-as 64999
              neighbor 10.0.0.1 timers connect 2
+            {(md5 ? $" neighbor 10.0.0.1 password {Secret}" : "!")}
              address-family ipv4 unicast
               network {NodeNet(n)}
               neighbor 10.0.0.1 activate
@@ -61,7 +66,7 @@ public sealed class DynamicNeighborTests(ITestOutputHelper output)
             !
             """) + "\n";
 
-    private static string GoBgp(bool ibgp, int n) =>
+    private static string GoBgp(bool ibgp, int n, bool md5) =>
         string.Create(CultureInfo.InvariantCulture, $"""
             [global.config]
               as = {NodeAs(ibgp, n)}
@@ -71,6 +76,7 @@ public sealed class DynamicNeighborTests(ITestOutputHelper output)
               [neighbors.config]
                 neighbor-address = "10.0.0.1"
                 peer-as = 64999
+            {(md5 ? $"    auth-password = \"{Secret}\"" : "")}
               [neighbors.timers.config]
                 connect-retry = 2
               [[neighbors.afi-safis]]
@@ -79,9 +85,10 @@ public sealed class DynamicNeighborTests(ITestOutputHelper output)
             """) + "\n";
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Listen_range_accepts_rack_nodes_up_to_the_limit(bool ibgp)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void Listen_range_accepts_rack_nodes_up_to_the_limit(bool ibgp, bool md5)
     {
         var owned = new List<IDisposable>();
         try
@@ -101,14 +108,14 @@ public sealed class DynamicNeighborTests(ITestOutputHelper output)
                 nodes[n].AddAddress(v.IfB, Node(n) + "/24");
             }
 
-            var stack = StackBgpInstance.Start(leaf, Leaf(ibgp), output.WriteLine);
+            var stack = StackBgpInstance.Start(leaf, Leaf(ibgp, md5), output.WriteLine);
             owned.Add(stack);
-            var frr1 = FrrInstance.Start(nodes[1], Frr(ibgp, 1), log: output.WriteLine);
+            var frr1 = FrrInstance.Start(nodes[1], Frr(ibgp, 1, md5), log: output.WriteLine);
             owned.Add(frr1);
-            var gobgp2 = GoBgpInstance.Start(nodes[2], GoBgp(ibgp, 2), log: output.WriteLine);
+            var gobgp2 = GoBgpInstance.Start(nodes[2], GoBgp(ibgp, 2, md5), log: output.WriteLine);
             owned.Add(gobgp2);
             gobgp2.AddRoute(NodeNet(2), "nexthop", Node(2));
-            output.WriteLine($"dynamic neighbors ({(ibgp ? "iBGP, route reflector" : "eBGP")}): {frr1.Version}, {gobgp2.Version}");
+            output.WriteLine($"dynamic neighbors ({(ibgp ? "iBGP, route reflector" : "eBGP")}{(md5 ? ", TCP-MD5 on the peer-group" : "")}): {frr1.Version}, {gobgp2.Version}");
 
             // both nodes become dynamic neighbors of the leaf, visible in show bgp summary
             PeeringTests.WaitStack(stack, Node(1));
@@ -122,6 +129,11 @@ public sealed class DynamicNeighborTests(ITestOutputHelper output)
             }
 
             Assert.Contains($"dynamic neighbor {Node(1)} accepted (listen range 10.0.0.0/24, peer-group rack)", stack.Output, StringComparison.Ordinal);
+            if (md5)
+            {
+                Assert.Equal(0, PeeringSecurityTests.Counter(leaf, "TcpExtTCPMD5NotFound"));
+                Assert.False(stack.Output.Contains(Secret, StringComparison.Ordinal), "the MD5 secret must never appear in stackbgpd's log");
+            }
 
             // routes flow through the leaf between the nodes (reflected over iBGP)
             Poll.Until(() => stack.Paths(NodeNet(1)).Count > 0 && stack.Paths(NodeNet(2)).Count > 0, Converge,
@@ -131,7 +143,7 @@ public sealed class DynamicNeighborTests(ITestOutputHelper output)
             Poll.Until(() => gobgp2.Paths(NodeNet(1)), p => p.Count > 0, Converge, $"GoBGP node 2 to learn node 1's {NodeNet(1)} through the leaf");
 
             // a third node is over bgp listen limit 2: refused, with a log line saying so
-            var frr3 = FrrInstance.Start(nodes[3], Frr(ibgp, 3), log: output.WriteLine);
+            var frr3 = FrrInstance.Start(nodes[3], Frr(ibgp, 3, md5), log: output.WriteLine);
             owned.Add(frr3);
             Poll.Until(() => stack.Output.Contains($"dynamic neighbor refused: bgp listen limit 2 reached", StringComparison.Ordinal), Converge,
                 () => $"stackbgpd to log that {Node(3)} is refused by bgp listen limit 2; log:\n{stack.Output}");
@@ -143,7 +155,7 @@ public sealed class DynamicNeighborTests(ITestOutputHelper output)
 
             // node 1 restarts: its new connection reaches the same dynamic neighbor (no new one, the limit still holds)
             frr1.Dispose();
-            frr1 = FrrInstance.Start(nodes[1], Frr(ibgp, 1), log: output.WriteLine);
+            frr1 = FrrInstance.Start(nodes[1], Frr(ibgp, 1, md5), log: output.WriteLine);
             owned.Add(frr1);
             frr1.WaitEstablished("10.0.0.1", Converge);
             PeeringTests.WaitStack(stack, Node(1));

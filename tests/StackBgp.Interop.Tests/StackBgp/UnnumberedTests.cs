@@ -23,7 +23,7 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
     private const string LeafNet6 = "2001:db8:99::/48";
 
     /// <summary>The RHOSP node template (RHOSP.md) for stackbgpd, with the uplink on <paramref name="ifName"/>.</summary>
-    internal static string NodeConfig(int asn, string remoteAs, string routerId, string ifName) =>
+    internal static string NodeConfig(int asn, string remoteAs, string routerId, string ifName, string? password = null) =>
         string.Create(CultureInfo.InvariantCulture, $"""
             hostname cmp-1-0
             router bgp {asn}
@@ -36,6 +36,7 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
               neighbor uplink timers connect 2
               neighbor {ifName} interface peer-group uplink
               neighbor uplink ttl-security hops 1
+            {(password is null ? "!" : $"  neighbor uplink password {password}")}
               address-family ipv4 unicast
                 redistribute connected
                 neighbor uplink activate
@@ -51,7 +52,7 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
             """) + "\n";
 
     /// <summary>An FRR leaf with one unnumbered neighbor (the interface form with remote-as on the same line).</summary>
-    private static string FrrLeaf(int asn, string remoteAs, string ifName) =>
+    private static string FrrLeaf(int asn, string remoteAs, string ifName, string? password) =>
         string.Create(CultureInfo.InvariantCulture, $"""
             frr defaults traditional
             hostname leaf
@@ -64,6 +65,7 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
               neighbor {ifName} interface remote-as {remoteAs}
               neighbor {ifName} timers connect 2
               neighbor {ifName} ttl-security hops 1
+            {(password is null ? "!" : $"  neighbor {ifName} password {password}")}
               address-family ipv4 unicast
                 network {LeafNet4}
                 network {LeafLoopback4}/32
@@ -77,9 +79,10 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
             """) + "\n";
 
     [Theory]
-    [InlineData("internal")]
-    [InlineData("external")]
-    public void Frr_and_stackbgpd_peer_over_link_local_and_install_ipv4_routes_via_inet6(string remoteAs)
+    [InlineData("internal", null)]
+    [InlineData("external", null)]
+    [InlineData("internal", "rhosp-md5")]
+    public void Frr_and_stackbgpd_peer_over_link_local_and_install_ipv4_routes_via_inet6(string remoteAs, string? password)
     {
         bool ibgp = remoteAs == "internal";
         using NetNs node = NetNs.Create();
@@ -92,9 +95,9 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
         AssertNoIpv4(node, "eth0");
         AssertNoIpv4(leaf, "swp1");
 
-        using StackBgpInstance stack = StackBgpInstance.Start(node, NodeConfig(64999, remoteAs, NodeLoopback4, "eth0"), output.WriteLine);
-        using FrrInstance frr = FrrInstance.Start(leaf, FrrLeaf(ibgp ? 64999 : 65000, remoteAs, "swp1"), log: output.WriteLine);
-        output.WriteLine($"unnumbered {remoteAs}: {frr.Version} ↔ {stack.Version}; node eth0 {nodeLl}, leaf swp1 {leafLl}");
+        using StackBgpInstance stack = StackBgpInstance.Start(node, NodeConfig(64999, remoteAs, NodeLoopback4, "eth0", password), output.WriteLine);
+        using FrrInstance frr = FrrInstance.Start(leaf, FrrLeaf(ibgp ? 64999 : 65000, remoteAs, "swp1", password), log: output.WriteLine);
+        output.WriteLine($"unnumbered {remoteAs}{(password is null ? "" : ", TCP-MD5")}: {frr.Version} ↔ {stack.Version}; node eth0 {nodeLl}, leaf swp1 {leafLl}");
 
         PeeringTests.WaitStack(stack, "eth0");
         frr.WaitEstablished("swp1", Converge);
@@ -135,6 +138,13 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
         Poll.Until(() => frr.Paths(NodeLoopback6 + "/128"), p => p.Count > 0, Converge, $"FRR path for {NodeLoopback6}/128");
         Poll.Until(() => leaf.Ip("-6", "route", "show", NodeLoopback6 + "/128").Stdout, r => r.Contains($"via {nodeLl} dev swp1", StringComparison.Ordinal), Converge,
             $"'{NodeLoopback6} via {nodeLl} dev swp1' in FRR's kernel ({leaf.Name})");
+
+        if (password is not null)
+        {
+            // the link-local session really is signed: no unsigned segment was accepted, and the key is in no log
+            Assert.Equal(0, PeeringSecurityTests.Counter(node, "TcpExtTCPMD5NotFound"));
+            Assert.False(stack.Output.Contains(password, StringComparison.Ordinal), "the MD5 secret must never appear in stackbgpd's log");
+        }
 
         // withdrawal follows: the node loses its loopback, FRR and its kernel drop it
         node.RemoveLoopbackAddress(NodeLoopback4 + "/32");
