@@ -62,6 +62,11 @@ public sealed partial class Router
         catch (System.Threading.Channels.ChannelClosedException)
         {
         }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException or InvalidOperationException or IOException)
+        {
+            // This task is not awaited: without this the neighbor would sit in Idle with nothing in the log.
+            Log.NeighborProblem(n.Id, $"cannot start the session over {n.Id}: {e.Message}");
+        }
         catch (OperationCanceledException)
         {
         }
