@@ -72,6 +72,24 @@ public sealed partial class Router
         }
     }
 
+    /// <summary>
+    /// The interface of an interface neighbor lost its link: reset the session now, as FRR does
+    /// (its neighbor goes down with the interface), instead of keeping a session over a dead link until
+    /// the hold timer — and refusing the peer's new connection meanwhile, because an Established session
+    /// wins every collision. The session starts again at once and comes up when the link does.
+    /// </summary>
+    internal async Task OnInterfaceDownAsync(string ifName)
+    {
+        foreach (var p in _peers.Values)
+        {
+            if (p.Transport?.LocalInterface != ifName || p.Session is not { } s) continue;
+            if (s.State is Session.BgpState.Idle or Session.BgpState.Connect or Session.BgpState.Active) continue;
+            Log.NeighborProblem(p.Config.Id, $"interface {ifName} went down: session reset (was {s.State})");
+            await s.StopAsync(Wire.CeaseSubcode.AdministrativeReset, null).ConfigureAwait(false);
+            if (!p.Config.Shutdown && !p.HeldDownByBfd) s.Start();
+        }
+    }
+
     private async Task StopAdvertisersAsync()
     {
         foreach (var ra in _advertisers) await ra.DisposeAsync().ConfigureAwait(false);

@@ -152,6 +152,44 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
             () => $"FRR and its kernel to drop {NodeLoopback4}/32 after it left the node's lo; seen {frr.Paths(NodeLoopback4 + "/32").ToJsonString()}");
     }
 
+    /// <summary>
+    /// The uplink flaps (the leaf's port goes down and up, hold time 180 s): both sides drop the session with the
+    /// link, and it comes back with the link, routes reinstalled via the link-local next hop — well before any
+    /// hold timer could have explained it.
+    /// </summary>
+    [Fact]
+    public void Unnumbered_session_follows_a_link_flap()
+    {
+        using NetNs node = NetNs.Create();
+        using NetNs leaf = NetNs.Create();
+        Veth link = Veth.LinkLocalOnly(node, leaf, "eth0", "swp1");
+        string leafLl = link.LinkLocalB();
+        node.AddLoopbackAddress(NodeLoopback4 + "/32");
+        using StackBgpInstance stack = StackBgpInstance.Start(node, NodeConfig(64999, "external", NodeLoopback4, "eth0"), output.WriteLine);
+        using FrrInstance frr = FrrInstance.Start(leaf, FrrLeaf(65000, "external", "swp1", null), log: output.WriteLine);
+        PeeringTests.WaitStack(stack, "eth0");
+        frr.WaitEstablished("swp1", Converge);
+        string route = LeafLoopback4 + "/32";
+        Poll.Until(() => node.Ip("route", "show", route).Stdout, r => r.Contains($"via inet6 {leafLl} dev eth0", StringComparison.Ordinal), Converge,
+            $"'{route} via inet6 {leafLl} dev eth0' before the flap");
+        int established = stack.CliJson("show bgp neighbors eth0 json")["eth0"]!["connectionsEstablished"]!.GetValue<int>();
+
+        link.SetUp(sideA: false, up: false);
+        TimeSpan prompt = TimeSpan.FromSeconds(20);
+        Poll.Until(() => stack.NeighborState("eth0") != "Established" && frr.NeighborState("swp1") != "Established", prompt,
+            () => $"both sides to drop the session when the link goes down (hold time 180 s); stackbgpd {stack.NeighborState("eth0")}, FRR {frr.NeighborState("swp1")}");
+        Poll.Until(() => stack.Paths(route).Count == 0, prompt, () => $"stackbgpd to drop {route} learned over the dead link; seen {stack.Paths(route).ToJsonString()}");
+
+        link.SetUp(sideA: false, up: true);
+        Poll.Until(() => stack.NeighborState("eth0") == "Established" && frr.NeighborState("swp1") == "Established", Converge,
+            () => $"the session back after the link came up; stackbgpd {stack.NeighborState("eth0")}, FRR {frr.NeighborState("swp1")}\nstackbgpd log:\n{stack.Output}");
+        Assert.True(stack.CliJson("show bgp neighbors eth0 json")["eth0"]!["connectionsEstablished"]!.GetValue<int>() > established, "a new session, not the old one");
+        Poll.Until(() => node.Ip("route", "show", route).Stdout, r => r.Contains($"via inet6 {leafLl} dev eth0", StringComparison.Ordinal), Converge,
+            $"'{route} via inet6 {leafLl} dev eth0' again after the flap");
+        Poll.Until(() => leaf.Ip("route", "show", NodeLoopback4 + "/32").Stdout, r => r.Contains("via inet6 fe80", StringComparison.Ordinal), Converge,
+            $"FRR's kernel route to {NodeLoopback4} again after the flap");
+    }
+
     [Fact]
     public void Two_stackbgpd_nodes_peer_unnumbered_and_install_ipv4_routes_via_inet6()
     {
