@@ -8,6 +8,10 @@ namespace StackBgp.Core;
 public sealed partial class Router
 {
     private readonly List<RouterAdvertisements> _advertisers = [];
+    private readonly Lock _advertisersLock = new();
+
+    /// <summary>Interface neighbors whose interface does not exist yet, by interface name: started when it appears.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, EffectiveNeighbor> _waitingForInterface = new(StringComparer.Ordinal);
 
     /// <summary>
     /// <c>neighbor IFNAME interface …</c> (BGP unnumbered, as RHOSP renders it): advertise ourselves
@@ -26,8 +30,15 @@ public sealed partial class Router
         var link = _kernel.Interfaces.Values.FirstOrDefault(i => i.Name == n.Id);
         if (link is null)
         {
-            Log.NeighborProblem(n.Id, $"interface {n.Id} does not exist; neighbor ignored until a reload");
-            return;
+            // Wait for it (a NIC renamed or created after we started); check again after registering,
+            // so that an interface appearing in between is not missed.
+            _waitingForInterface[n.Id] = n;
+            link = _kernel.Interfaces.Values.FirstOrDefault(i => i.Name == n.Id);
+            if (link is null || !_waitingForInterface.TryRemove(n.Id, out _))
+            {
+                Log.NeighborProblem(n.Id, $"interface {n.Id} does not exist (yet); the neighbor starts when it appears");
+                return;
+            }
         }
         var ra = new RouterAdvertisements(n.Id, link.IfIndex, link.Link.LinkLayerAddress,
             new RouterAdvertisementOptions { TimeProvider = Time }, _loggerFactory.CreateLogger<RouterAdvertisements>());
@@ -41,8 +52,16 @@ public sealed partial class Router
             await ra.DisposeAsync().ConfigureAwait(false);
             return;
         }
-        _advertisers.Add(ra);
+        lock (_advertisersLock) _advertisers.Add(ra);
         _ = DiscoverAndStartAsync(n, ra, link.IfIndex);
+    }
+
+    /// <summary>An interface came up: start the interface neighbor that was waiting for it, if any.</summary>
+    internal async Task OnInterfaceUpAsync(string ifName)
+    {
+        if (!_waitingForInterface.TryRemove(ifName, out var n)) return;
+        Log.Logger.LogInformation("neighbor {Neighbor}: interface {Interface} appeared, starting router advertisements and discovery", n.Id, ifName);
+        await AddInterfacePeerAsync(n).ConfigureAwait(false);
     }
 
     private async Task DiscoverAndStartAsync(EffectiveNeighbor n, RouterAdvertisements ra, int ifIndex)
@@ -92,7 +111,13 @@ public sealed partial class Router
 
     private async Task StopAdvertisersAsync()
     {
-        foreach (var ra in _advertisers) await ra.DisposeAsync().ConfigureAwait(false);
-        _advertisers.Clear();
+        _waitingForInterface.Clear();
+        List<RouterAdvertisements> all;
+        lock (_advertisersLock)
+        {
+            all = [.. _advertisers];
+            _advertisers.Clear();
+        }
+        foreach (var ra in all) await ra.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -190,6 +190,26 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
             $"FRR's kernel route to {NodeLoopback4} again after the flap");
     }
 
+    /// <summary>stackbgpd starts before its uplink exists (a NIC that appears later): the neighbor waits for it and then comes up.</summary>
+    [Fact]
+    public void Unnumbered_neighbor_starts_when_its_interface_appears()
+    {
+        using NetNs node = NetNs.Create();
+        using NetNs leaf = NetNs.Create();
+        node.AddLoopbackAddress(NodeLoopback4 + "/32");
+        using StackBgpInstance stack = StackBgpInstance.Start(node, NodeConfig(64999, "external", NodeLoopback4, "eth0"), output.WriteLine);
+        Poll.Until(() => stack.Output.Contains("interface eth0 does not exist (yet)", StringComparison.Ordinal), Converge,
+            () => $"stackbgpd to say it waits for eth0; log:\n{stack.Output}");
+
+        Veth link = Veth.LinkLocalOnly(node, leaf, "eth0", "swp1");
+        string leafLl = link.LinkLocalB();
+        using FrrInstance frr = FrrInstance.Start(leaf, FrrLeaf(65000, "external", "swp1", null), log: output.WriteLine);
+        PeeringTests.WaitStack(stack, "eth0");
+        frr.WaitEstablished("swp1", Converge);
+        Poll.Until(() => node.Ip("route", "show", LeafLoopback4 + "/32").Stdout, r => r.Contains($"via inet6 {leafLl} dev eth0", StringComparison.Ordinal), Converge,
+            $"'{LeafLoopback4} via inet6 {leafLl} dev eth0' once the interface appeared");
+    }
+
     [Fact]
     public void Two_stackbgpd_nodes_peer_unnumbered_and_install_ipv4_routes_via_inet6()
     {
