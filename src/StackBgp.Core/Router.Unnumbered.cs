@@ -64,21 +64,35 @@ public sealed partial class Router
         await AddInterfacePeerAsync(n).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Learns the peer's link-local address from its advertisements and starts the session to it. Keeps
+    /// listening: when a different address advertises on the link (the leaf was replaced, or its link-local
+    /// address changed) and the session is not Established, the neighbor moves to the new address.
+    /// </summary>
     private async Task DiscoverAndStartAsync(EffectiveNeighbor n, RouterAdvertisements ra, int ifIndex)
     {
         try
         {
-            IPAddress? peer = ra.PeerLinkLocal;
-            if (peer is null)
+            IPAddress? current = null;
+            if (ra.PeerLinkLocal is { } known)
             {
-                var heard = await ra.Received.ReadAsync().ConfigureAwait(false);
-                peer = heard.Source;
+                current = Scoped(known, ifIndex);
+                await StartDiscoveredAsync(n, current, null).ConfigureAwait(false);
             }
-            if (peer.ScopeId == 0) peer = new IPAddress(peer.GetAddressBytes(), ifIndex);
-            Log.Logger.LogInformation("neighbor {Neighbor}: peer link-local address {Address} learned from its router advertisement", n.Id, peer);
-            await AddPeerAsync(n with { Address = peer }, n.Id).ConfigureAwait(false);
+            await foreach (var heard in ra.Received.ReadAllAsync().ConfigureAwait(false))
+            {
+                var address = Scoped(heard.Source, ifIndex);
+                if (address.Equals(current)) continue;
+                Peer? old = null;
+                if (current is not null && _peers.TryGetValue(n.Id, out old) && old.State == Session.BgpState.Established)
+                {
+                    continue; // a working session stays; if it was the old router, it drops and a later advertisement moves us
+                }
+                await StartDiscoveredAsync(n, address, current is null ? null : old).ConfigureAwait(false);
+                current = address;
+            }
         }
-        catch (System.Threading.Channels.ChannelClosedException)
+        catch (OperationCanceledException)
         {
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException or InvalidOperationException or IOException)
@@ -86,10 +100,24 @@ public sealed partial class Router
             // This task is not awaited: without this the neighbor would sit in Idle with nothing in the log.
             Log.NeighborProblem(n.Id, $"cannot start the session over {n.Id}: {e.Message}");
         }
-        catch (OperationCanceledException)
-        {
-        }
     }
+
+    private async Task StartDiscoveredAsync(EffectiveNeighbor n, IPAddress peer, Peer? replaced)
+    {
+        if (replaced is not null)
+        {
+            Log.Logger.LogWarning("neighbor {Neighbor}: a router with link-local address {Address} now advertises on {Interface} (was {Old}); moving the neighbor to it",
+                n.Id, peer, n.Id, replaced.Address);
+            await RemovePeerAsync(replaced).ConfigureAwait(false);
+        }
+        else
+        {
+            Log.Logger.LogInformation("neighbor {Neighbor}: peer link-local address {Address} learned from its router advertisement", n.Id, peer);
+        }
+        await AddPeerAsync(n with { Address = peer }, n.Id).ConfigureAwait(false);
+    }
+
+    private static IPAddress Scoped(IPAddress a, int ifIndex) => a.ScopeId == 0 ? new IPAddress(a.GetAddressBytes(), ifIndex) : a;
 
     /// <summary>
     /// The interface of an interface neighbor lost its link: reset the session now, as FRR does

@@ -210,6 +210,40 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
             $"'{LeafLoopback4} via inet6 {leafLl} dev eth0' once the interface appeared");
     }
 
+    /// <summary>
+    /// The leaf's link-local address changes (a replaced switch): the old session dies (hold time 9 s here), and
+    /// stackbgpd moves the neighbor to the address the leaf now advertises from; routes go via the new address.
+    /// </summary>
+    [Fact]
+    public void Unnumbered_neighbor_follows_the_leaf_to_a_new_link_local_address()
+    {
+        using NetNs node = NetNs.Create();
+        using NetNs leaf = NetNs.Create();
+        Veth link = Veth.LinkLocalOnly(node, leaf, "eth0", "swp1");
+        string oldLl = link.LinkLocalB();
+        node.AddLoopbackAddress(NodeLoopback4 + "/32");
+        string config = NodeConfig(64999, "external", NodeLoopback4, "eth0")
+            .Replace("  neighbor uplink timers connect 2\n", "  neighbor uplink timers connect 2\n  neighbor uplink timers 3 9\n", StringComparison.Ordinal);
+        using StackBgpInstance stack = StackBgpInstance.Start(node, config, output.WriteLine);
+        using FrrInstance frr = FrrInstance.Start(leaf, FrrLeaf(65000, "external", "swp1", null)
+            .Replace("  neighbor swp1 timers connect 2\n", "  neighbor swp1 timers connect 2\n  neighbor swp1 timers 3 9\n", StringComparison.Ordinal), log: output.WriteLine);
+        PeeringTests.WaitStack(stack, "eth0");
+        Poll.Until(() => node.Ip("route", "show", LeafLoopback4 + "/32").Stdout, r => r.Contains($"via inet6 {oldLl} dev eth0", StringComparison.Ordinal), Converge,
+            $"'{LeafLoopback4} via inet6 {oldLl} dev eth0' before the change");
+
+        const string newLl = "fe80::99";
+        leaf.Ip("-6", "addr", "flush", "dev", "swp1", "scope", "link");
+        leaf.Ip("-6", "addr", "add", newLl + "/64", "dev", "swp1", "nodad");
+        Poll.Until(() => stack.Output.Contains($"a router with link-local address {newLl}", StringComparison.Ordinal), Converge,
+            () => $"stackbgpd to move neighbor eth0 to {newLl}; state {stack.NeighborState("eth0")}; log:\n{stack.Output}");
+        PeeringTests.WaitStack(stack, "eth0");
+        frr.WaitEstablished("swp1", Converge);
+        string n = stack.CliJson("show bgp neighbors eth0 json").ToJsonString();
+        Assert.True(n.Contains(newLl, StringComparison.Ordinal), $"stackbgpd's neighbor eth0 now at {newLl}; seen {n}");
+        Poll.Until(() => node.Ip("route", "show", LeafLoopback4 + "/32").Stdout, r => r.Contains($"via inet6 {newLl} dev eth0", StringComparison.Ordinal), Converge,
+            $"'{LeafLoopback4} via inet6 {newLl} dev eth0' after the change");
+    }
+
     [Fact]
     public void Two_stackbgpd_nodes_peer_unnumbered_and_install_ipv4_routes_via_inet6()
     {
