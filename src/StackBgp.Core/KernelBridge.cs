@@ -176,6 +176,8 @@ internal sealed class KernelBridge : IFibSink
                     if (e is LinkDown down) FastExternalFailover(down);
                     foreach (var change in _connected.Apply(e)) await ApplyConnectedAsync(change).ConfigureAwait(false);
                     if (e is LinkUp or AddressAdded) await RecheckUnreachableAsync().ConfigureAwait(false);
+                    if (e is LinkDown down) await _router.OnInterfaceDownAsync(down.IfName).ConfigureAwait(false);
+                    if (e is LinkUp up) await _router.OnInterfaceUpAsync(up.IfName).ConfigureAwait(false);
                 }
             }
         }

@@ -69,7 +69,12 @@ public sealed partial class Router : IAsyncDisposable
         var bgp = _config.Bgp;
         _routerId = ChooseRouterId();
         _restarting = DetectRestart(bgp);
-        _rib = new RibActor(BuildRibOptions(), WireUpdateEncoder.Instance, _kernel?.FibSink, Time, _loggerFactory.CreateLogger("stackbgpd.rib"));
+        var encoder = new WireUpdateEncoder
+        {
+            NotEncodable = (family, first, count, why) => Log.Logger.LogWarning(
+                "{Count} {Family} prefix(es) from {First} not announced to an update group (withdrawn instead): {Reason}", count, family, first.Prefix, why),
+        };
+        _rib = new RibActor(BuildRibOptions(), encoder, _kernel?.FibSink, Time, _loggerFactory.CreateLogger("stackbgpd.rib"));
         _rib.Start();
         if (bgp is null) return;
         if (_restarting) GrLog.Restarting(Log.Logger, _kernel?.PreservedRoutes ?? 0, SelectDeferTime(bgp)?.TotalSeconds ?? 0);
@@ -92,6 +97,7 @@ public sealed partial class Router : IAsyncDisposable
         foreach (var n in bgp.EffectiveNeighbors(_config.TimerDefaults)) await AddPeerAsync(n).ConfigureAwait(false);
         // Listen only once every configured neighbor is registered, so that no early connection is refused.
         _listener?.Start();
+        InstallListenRangePasswords();
         await OriginateConfiguredRoutesAsync().ConfigureAwait(false);
         if (_kernel is not null) await _kernel.StartRedistributionAsync().ConfigureAwait(false);
 
@@ -158,7 +164,9 @@ public sealed partial class Router : IAsyncDisposable
             RemoteAddress = n.Address!,
             RemotePort = n.Port,
             LocalAddress = n.UpdateSource is { } us && IPAddress.TryParse(us, out var src) ? src : null,
-            LocalInterface = interfaceName ?? (n.UpdateSource is { } ui && !IPAddress.TryParse(ui, out _) ? ui : null),
+            LocalInterface = interfaceName,
+            UpdateSourceInterface = interfaceName is null && n.UpdateSource is { } ui && !IPAddress.TryParse(ui, out _) ? ui : null,
+            ConnectedCheck = PeerTransportOptions.NeedsConnectedCheck(internalPeer, n.EbgpMultihop, n.TtlSecurityHops, n.DisableConnectedCheck, n.Address!),
             Md5Password = n.Password?.Value,
             TtlSecurityHops = n.TtlSecurityHops,
             Ttl = PeerTransportOptions.DefaultTtl(internalPeer, n.EbgpMultihop),

@@ -173,6 +173,39 @@ public class TcpTransportTests
     }
 
     [Fact]
+    public async Task Connected_check_sets_dont_route_and_still_reaches_a_local_peer()
+    {
+        var (listener, port, _) = await ListenAsync(Server);
+        await using var _l = listener;
+        var (reg, accepted) = Register(new PeerTransportOptions { RemoteAddress = Peer });
+        listener.AddPeer(reg);
+        var connector = new TcpConnector(new PeerTransportOptions { RemoteAddress = Server, RemotePort = port, LocalAddress = Peer, ConnectedCheck = true });
+        await using var client = (TcpBgpConnection)await connector.ConnectAsync(CancellationToken.None);
+        await using var server = await Poll.WithTimeout(accepted.Task, "connection accepted");
+        Assert.Equal(1, (int)client.Socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.DontRoute)!);
+    }
+
+    [Fact]
+    public void Connected_check_is_for_single_hop_ebgp_without_gtsm_or_disable_connected_check()
+    {
+        var global = IPAddress.Parse("10.0.0.2");
+        Assert.True(PeerTransportOptions.NeedsConnectedCheck(false, null, null, false, global));
+        Assert.False(PeerTransportOptions.NeedsConnectedCheck(true, null, null, false, global));
+        Assert.False(PeerTransportOptions.NeedsConnectedCheck(false, 2, null, false, global));
+        Assert.False(PeerTransportOptions.NeedsConnectedCheck(false, null, 1, false, global));
+        Assert.False(PeerTransportOptions.NeedsConnectedCheck(false, null, null, true, global));
+        Assert.False(PeerTransportOptions.NeedsConnectedCheck(false, null, null, false, IPAddress.Parse("fe80::1")));
+    }
+
+    [Fact]
+    public async Task Update_source_interface_that_does_not_exist_fails_the_connect_with_its_name()
+    {
+        var connector = new TcpConnector(new PeerTransportOptions { RemoteAddress = Server, RemotePort = 9, UpdateSourceInterface = "nosuchif0" });
+        var e = await Assert.ThrowsAsync<SocketException>(async () => await connector.ConnectAsync(CancellationToken.None));
+        Assert.Contains("update-source interface nosuchif0 does not exist", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Options_never_print_the_password()
     {
         var o = new PeerTransportOptions { RemoteAddress = Peer, Md5Password = "topsecret" };

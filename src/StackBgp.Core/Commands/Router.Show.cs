@@ -55,6 +55,7 @@ public sealed partial class Router
                         ["connectionsDropped"] = p.DroppedCount,
                         ["desc"] = p.Config.Description,
                         ["idType"] = p.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "ipv6" : "ipv4",
+                        ["dynamicPeer"] = IsDynamicPeer(p.Config.Id) ? true : null,
                     };
                 }
                 root[family == AddressFamily.Ipv4Unicast ? "ipv4Unicast" : "ipv6Unicast"] = new JsonObject
@@ -70,7 +71,7 @@ public sealed partial class Router
                     ["failedPeers"] = peers.Count(p => p.State != BgpState.Established),
                     ["displayedPeers"] = peers.Count,
                     ["totalPeers"] = peers.Count,
-                    ["dynamicPeers"] = 0,
+                    ["dynamicPeers"] = peers.Count(p => IsDynamicPeer(p.Config.Id)),
                     ["bestPath"] = new JsonObject { ["multiPathRelax"] = _config.Bgp.BestpathAsPathMultipathRelax ? "true" : "false" },
                 };
                 continue;

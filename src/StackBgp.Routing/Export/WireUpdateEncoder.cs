@@ -12,12 +12,29 @@ public sealed class WireUpdateEncoder : IUpdateEncoder
 {
     public static WireUpdateEncoder Instance { get; } = new();
 
+    /// <summary>
+    /// Told when announcements cannot be encoded for a group (e.g. path attributes larger than a 4096-octet
+    /// UPDATE to peers without extended messages, RFC 8654): family, first prefix, prefix count, reason.
+    /// Those prefixes are withdrawn instead, so the peers never keep an older version of the route.
+    /// </summary>
+    public Action<AddressFamily, Nlri, int, string>? NotEncodable { get; init; }
+
     public void EncodeAnnounce(AddressFamily family, PathAttributes attributes, ReadOnlySpan<Nlri> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (prefixes.IsEmpty) return;
         var w = new ArrayBufferWriter<byte>(Math.Min(context.MaxMessageLength, 64 + prefixes.Length * 6));
-        UpdatePacker.WriteAnnouncements(w, family, attributes, prefixes, context);
+        try
+        {
+            UpdatePacker.WriteAnnouncements(w, family, attributes, prefixes, context);
+        }
+        catch (ArgumentException e)
+        {
+            // UpdatePacker checks before writing anything; an exception here would stop the RIB's export task.
+            NotEncodable?.Invoke(family, prefixes[0], prefixes.Length, e.Message);
+            EncodeWithdraw(family, prefixes, context, output);
+            return;
+        }
         output.Add(w.WrittenMemory);
     }
 

@@ -24,7 +24,6 @@ public static class SocketOptions
     private const int TcpMd5Sig = 14;
     private const int TcpMd5SigExt = 32;
     private const byte TcpMd5SigFlagPrefix = 1;
-    private const byte TcpMd5SigFlagIfIndex = 2;
     private const int AfInet = 2;
     private const int AfInet6 = 10;
 
@@ -66,11 +65,9 @@ public static class SocketOptions
             flags |= TcpMd5SigFlagPrefix;
             md5[129] = (byte)(addr.IsIPv4MappedToIPv6 ? len + 96 : len);
         }
-        if (addr.AddressFamily == AddressFamily.InterNetworkV6 && addr.IsIPv6LinkLocal && addr.ScopeId != 0)
-        {
-            flags |= TcpMd5SigFlagIfIndex;
-            MemoryMarshal.Write(md5[132..], (int)addr.ScopeId);
-        }
+        // No TCP_MD5SIG_FLAG_IFINDEX for a link-local peer: the kernel only accepts it for an L3 master
+        // device (a VRF) and answers EINVAL for an ordinary interface (seen with unnumbered peers and
+        // FRR); the key then matches the address on every interface, which is what FRR does too.
         md5[128] = flags;
         MemoryMarshal.Write(md5[130..], (ushort)key.Length);
         key.CopyTo(md5[136..]);

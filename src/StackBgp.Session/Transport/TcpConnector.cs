@@ -33,6 +33,12 @@ public sealed class TcpConnector : IBgpConnector
             {
                 await socket.ConnectAsync(remote, timeout.Token).ConfigureAwait(false);
             }
+            catch (SocketException e) when (_options.ConnectedCheck && e.SocketErrorCode is SocketError.NetworkUnreachable or SocketError.HostUnreachable)
+            {
+                throw new SocketException((int)e.SocketErrorCode,
+                    $"{_options.RemoteAddress} is not on a directly connected network, and single-hop eBGP only connects to those " +
+                    "(configure ebgp-multihop, ttl-security or disable-connected-check)");
+            }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 throw new TimeoutException(NoAnswerHint is null
@@ -57,11 +63,28 @@ public sealed class TcpConnector : IBgpConnector
         if (!string.IsNullOrEmpty(options.Md5Password)) SocketOptions.SetMd5Key(socket, options.RemoteAddress, options.Md5Password);
         SocketOptions.ApplyTtl(socket, options);
         if (!string.IsNullOrEmpty(options.LocalInterface)) SocketOptions.BindToDevice(socket, options.LocalInterface);
-        if (options.LocalAddress is not null || options.LocalPort != 0)
+        if (options.ConnectedCheck) socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.DontRoute, true);
+        IPAddress? source = options.LocalAddress
+            ?? (string.IsNullOrEmpty(options.UpdateSourceInterface) ? null : InterfaceAddress(options.UpdateSourceInterface, socket.AddressFamily));
+        if (source is not null || options.LocalPort != 0)
         {
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            IPAddress local = options.LocalAddress ?? (socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
+            IPAddress local = source ?? (socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
             socket.Bind(new IPEndPoint(local, options.LocalPort));
         }
+    }
+
+    /// <summary>
+    /// update-source IFNAME: the interface's first address of <paramref name="family"/>, skipping 127/8, ::1
+    /// and (for IPv6) link-local ones; an interface without one is a connect failure that says so.
+    /// </summary>
+    private static IPAddress InterfaceAddress(string name, AddressFamily family)
+    {
+        var nic = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(i => i.Name == name)
+            ?? throw new SocketException((int)SocketError.AddressNotAvailable, $"update-source interface {name} does not exist");
+        return nic.GetIPProperties().UnicastAddresses.Select(u => u.Address)
+            .FirstOrDefault(a => a.AddressFamily == family && !IPAddress.IsLoopback(a) && !a.IsIPv6LinkLocal)
+            ?? throw new SocketException((int)SocketError.AddressNotAvailable,
+                $"update-source interface {name} has no {(family == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4")} address");
     }
 }

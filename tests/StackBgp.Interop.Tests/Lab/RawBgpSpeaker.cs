@@ -13,9 +13,14 @@ namespace StackBgp.Interop.Tests.Lab;
 public sealed class RawBgpSpeaker : IDisposable
 {
     private const string Relay = """
-        import os, socket, struct, sys, threading
+        import os, socket, struct, sys, threading, time
         peer, port, local = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+        rcvbuf = int(sys.argv[4]) if len(sys.argv) > 4 else 0
         s = socket.socket(socket.AF_INET6 if ':' in peer else socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf > 0:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        reading = threading.Event()
+        reading.set()
         if local != '-':
             s.bind((local, 0))
         s.settimeout(10)
@@ -29,6 +34,7 @@ public sealed class RawBgpSpeaker : IDisposable
         def reader():
             buf = b''
             while True:
+                reading.wait()
                 try:
                     d = s.recv(65536)
                 except OSError as e:
@@ -45,12 +51,23 @@ public sealed class RawBgpSpeaker : IDisposable
                         break
                     print('recv ' + buf[:n].hex(), flush=True)
                     buf = buf[n:]
+        def keepalives(every):
+            while True:
+                time.sleep(every)
+                try:
+                    s.sendall(b'\xff' * 16 + b'\x00\x13\x04')
+                except OSError:
+                    return
         threading.Thread(target=reader, daemon=True).start()
         for line in sys.stdin:
             cmd, _, arg = line.strip().partition(' ')
             try:
                 if cmd == 'send':
                     s.sendall(bytes.fromhex(arg))
+                elif cmd == 'pause':
+                    reading.clear()
+                elif cmd == 'keepalive':
+                    threading.Thread(target=keepalives, args=(float(arg),), daemon=True).start()
                 elif cmd == 'close':
                     s.shutdown(socket.SHUT_WR)
             except OSError as e:
@@ -75,7 +92,10 @@ public sealed class RawBgpSpeaker : IDisposable
     public string Events => string.Join("\n", _events);
 
     /// <summary>Connects from <paramref name="ns"/> to <paramref name="peer"/>:<paramref name="port"/> (optionally from <paramref name="local"/>).</summary>
-    public static RawBgpSpeaker Connect(NetNs ns, string peer, string? local = null, int port = 179)
+    public static RawBgpSpeaker Connect(NetNs ns, string peer, string? local = null, int port = 179) => Connect(ns, peer, local, port, receiveBuffer: 0);
+
+    /// <summary>As <see cref="Connect(NetNs, string, string?, int)"/>, with SO_RCVBUF set to <paramref name="receiveBuffer"/> octets first (0 = default).</summary>
+    public static RawBgpSpeaker Connect(NetNs ns, string peer, string? local, int port, int receiveBuffer)
     {
         ArgumentNullException.ThrowIfNull(ns);
         string script = Path.Combine(ns.WorkDir, "rawbgp.py");
@@ -87,7 +107,8 @@ public sealed class RawBgpSpeaker : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string a in new[] { "netns", "exec", ns.Name, "/usr/bin/python3", "-u", script, peer, port.ToString(System.Globalization.CultureInfo.InvariantCulture), local ?? "-" })
+        foreach (string a in new[] { "netns", "exec", ns.Name, "/usr/bin/python3", "-u", script, peer, port.ToString(System.Globalization.CultureInfo.InvariantCulture), local ?? "-",
+                     receiveBuffer.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             psi.ArgumentList.Add(a);
         }
@@ -125,6 +146,13 @@ public sealed class RawBgpSpeaker : IDisposable
 
     /// <summary>Sends bytes as they are (one or more messages, or garbage).</summary>
     public void Send(ReadOnlySpan<byte> bytes) => Command("send " + Convert.ToHexStringLower(bytes));
+
+    /// <summary>Stops reading from the socket (the peer's data piles up in the kernel buffers): a peer that hangs on receive.</summary>
+    public void StopReading() => Command("pause");
+
+    /// <summary>Sends a KEEPALIVE every <paramref name="interval"/> from now on (so our side's hold timer never expires).</summary>
+    public void SendKeepalivesEvery(TimeSpan interval) =>
+        Command("keepalive " + interval.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Half-closes the connection (FIN) after what was sent.</summary>
     public void Close() => Command("close");
@@ -176,7 +204,17 @@ public sealed class RawBgpSpeaker : IDisposable
     /// An OPEN with multiprotocol capabilities for the given AFI/SAFI pairs (default IPv4 unicast) and the
     /// 4-octet AS capability (RFC 6793); AS_TRANS in My AS when <paramref name="asn"/> needs 4 octets.
     /// </summary>
-    public static byte[] Open(uint asn, ushort holdTime, IPAddress routerId, params (ushort Afi, byte Safi)[] families)
+    public static byte[] Open(uint asn, ushort holdTime, IPAddress routerId, params (ushort Afi, byte Safi)[] families) =>
+        OpenWithCapabilities(asn, holdTime, routerId, [], families);
+
+    /// <summary>As <see cref="Open"/>, plus the route refresh capability (RFC 2918, code 2).</summary>
+    public static byte[] OpenWithRouteRefresh(uint asn, ushort holdTime, IPAddress routerId, params (ushort Afi, byte Safi)[] families) =>
+        OpenWithCapabilities(asn, holdTime, routerId, [2, 0], families);
+
+    /// <summary>A ROUTE-REFRESH (RFC 2918) for one AFI/SAFI.</summary>
+    public static byte[] RouteRefresh(ushort afi = 1, byte safi = 1) => Message(5, [(byte)(afi >> 8), (byte)afi, 0, safi]);
+
+    private static byte[] OpenWithCapabilities(uint asn, ushort holdTime, IPAddress routerId, byte[] extraCapabilities, (ushort Afi, byte Safi)[] families)
     {
         ArgumentNullException.ThrowIfNull(routerId);
         if (families.Length == 0)
@@ -191,6 +229,7 @@ public sealed class RawBgpSpeaker : IDisposable
         }
 
         caps.AddRange([65, 4, (byte)(asn >> 24), (byte)(asn >> 16), (byte)(asn >> 8), (byte)asn]);
+        caps.AddRange(extraCapabilities);
         var body = new List<byte> { 4 };
         ushort myAs = asn > 0xffff ? (ushort)23456 : (ushort)asn;
         body.AddRange([(byte)(myAs >> 8), (byte)myAs, (byte)(holdTime >> 8), (byte)holdTime]);
