@@ -176,7 +176,7 @@ internal sealed class KernelBridge : IFibSink
                     if (e is LinkDown down) FastExternalFailover(down);
                     foreach (var change in _connected.Apply(e)) await ApplyConnectedAsync(change).ConfigureAwait(false);
                     if (e is LinkUp or AddressAdded) await RecheckUnreachableAsync().ConfigureAwait(false);
-                    if (e is LinkDown down) await _router.OnInterfaceDownAsync(down.IfName).ConfigureAwait(false);
+                    if (e is LinkDown linkDown) await _router.OnInterfaceDownAsync(linkDown.IfName).ConfigureAwait(false);
                     if (e is LinkUp up) await _router.OnInterfaceUpAsync(up.IfName).ConfigureAwait(false);
                 }
             }
@@ -224,6 +224,8 @@ internal sealed class KernelBridge : IFibSink
         foreach (var peer in _router.Peers)
         {
             if (peer.Descriptor is not { } d || d.Interface != down.IfName || peer.Session is not { } session) continue;
+            // Interface (unnumbered) neighbors are reset by Router.OnInterfaceDownAsync, whatever their type.
+            if (peer.Transport?.LocalInterface == down.IfName) continue;
             var n = peer.Config;
             bool directlyConnected = (!n.IsInternal(bgp.Asn) && (n.EbgpMultihop ?? 1) <= 1) || n.TtlSecurityHops == 1;
             if (!directlyConnected) continue;
