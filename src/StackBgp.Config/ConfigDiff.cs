@@ -81,6 +81,7 @@ public static class ConfigDiffer
         new("description", false, e => e.Description),
         new("timers", false, e => (e.KeepAlive, e.Hold)),
         new("timers connect", false, e => e.ConnectRetry),
+        new("timers send-hold", false, e => e.SendHold),
         new("passive", false, e => e.Passive),
         new("shutdown", false, e => (e.Shutdown, e.ShutdownMessage)),
         new("bfd", false, e => (e.Bfd, e.BfdProfile, e.BfdCheckControlPlaneFailure)),

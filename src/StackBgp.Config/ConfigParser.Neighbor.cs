@@ -147,6 +147,11 @@ internal sealed partial class ConfigParserState
                 if (neg) { Update(id, x => x with { ConnectRetry = null }); return; }
                 if (Arity(c, 5, 5) && Int(c[4], 1, 65535, "connect timer", out int cr)) Update(id, x => x with { ConnectRetry = cr });
                 return;
+            case "timers" when argc >= 1 && c[3] == "send-hold":
+                // RFC 9687 §4 leaves SendHoldTime to configuration (default max(8 min, 2 × hold time)).
+                if (neg) { Update(id, x => x with { SendHold = null }); return; }
+                if (Arity(c, 5, 5) && Int(c[4], 1, 65535, "send hold time", out int sh)) Update(id, x => x with { SendHold = sh });
+                return;
             case "timers" when argc >= 1 && c[3] == "delayopen":
                 Unsupported(_command);
                 return;

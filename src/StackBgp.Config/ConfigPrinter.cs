@@ -156,6 +156,7 @@ public static class ConfigPrinter
         if (n.AdvertisementInterval is int adv) L(Inv($"advertisement-interval {adv}"));
         if (n.Timers is { } t) L(Inv($"timers {t.KeepAlive} {t.Hold}"));
         if (n.ConnectRetry is int cr) L(Inv($"timers connect {cr}"));
+        if (n.SendHold is int sh) L(Inv($"timers send-hold {sh}"));
         if (n.Solo is bool solo) { if (solo) L("solo"); else w.Line(1, $"no {p}solo"); }
         if (n.EnforceFirstAs is bool efa) { if (efa) L("enforce-first-as"); else w.Line(1, $"no {p}enforce-first-as"); }
     }

@@ -46,6 +46,8 @@ public sealed record EffectiveNeighbor
     public int KeepAlive { get; init; }
     public int Hold { get; init; }
     public int ConnectRetry { get; init; }
+    /// <summary>RFC 9687 SendHoldTime in seconds; null = the RFC default, max(8 minutes, 2 × hold time).</summary>
+    public int? SendHold { get; init; }
     public bool Passive { get; init; }
     public string? UpdateSource { get; init; }
     /// <summary>Null: directly connected (TTL 1); otherwise the multihop TTL.</summary>
@@ -126,6 +128,7 @@ public sealed record EffectiveNeighbor
             KeepAlive = timers.KeepAlive,
             Hold = timers.Hold,
             ConnectRetry = n.ConnectRetry ?? g?.ConnectRetry ?? defaults.ConnectRetry,
+            SendHold = n.SendHold ?? g?.SendHold,
             Passive = n.Passive ?? g?.Passive ?? false,
             UpdateSource = n.UpdateSource ?? g?.UpdateSource,
             EbgpMultihop = n.EbgpMultihop ?? g?.EbgpMultihop,

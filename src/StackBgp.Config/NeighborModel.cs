@@ -112,6 +112,8 @@ public sealed record NeighborConfig
     public string? Description { get; init; }
     public (int KeepAlive, int Hold)? Timers { get; init; }
     public int? ConnectRetry { get; init; }
+    /// <summary>`timers send-hold SECONDS`: RFC 9687 SendHoldTime instead of max(8 min, 2 × hold time).</summary>
+    public int? SendHold { get; init; }
     public bool? Passive { get; init; }
     public string? UpdateSource { get; init; }
     public int? EbgpMultihop { get; init; }

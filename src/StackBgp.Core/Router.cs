@@ -197,6 +197,7 @@ public sealed partial class Router : IAsyncDisposable
             HoldTime = (ushort)n.Hold,
             KeepaliveTime = TimeSpan.FromSeconds(n.KeepAlive),
             ConnectRetryTime = TimeSpan.FromSeconds(Math.Max(1, n.ConnectRetry)),
+            SendHoldTime = n.SendHold is int sendHold ? TimeSpan.FromSeconds(sendHold) : null,
             Families = families.IsEmpty ? [] : families,
             ExtendedNextHop = n.CapabilityExtendedNexthop ? [new ExtendedNextHopEntry(AddressFamily.Ipv4Unicast, Afi.Ipv6)] : [],
             GracefulRestart = gr,

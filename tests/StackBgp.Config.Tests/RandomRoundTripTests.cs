@@ -64,7 +64,7 @@ public class RandomRoundTripTests
         sb.AppendLine(Inv($" neighbor grp remote-as {Pick("internal", "external", "65010")}"));
         string[] session =
         [
-            "description some words here", Inv($"timers {r.Next(0, 30)} {r.Next(3, 90)}"), Inv($"timers connect {r.Next(1, 300)}"), "passive",
+            "description some words here", Inv($"timers {r.Next(0, 30)} {r.Next(3, 90)}"), Inv($"timers connect {r.Next(1, 300)}"), Inv($"timers send-hold {r.Next(1, 3600)}"), "passive",
             "update-source lo", "shutdown", Inv($"port {r.Next(1, 65536)}"), "password Pa55", Inv($"ttl-security hops {r.Next(1, 255)}"),
             "bfd", "bfd profile p1", "capability extended-nexthop", "graceful-restart-helper", Inv($"advertisement-interval {r.Next(0, 601)}"),
             "solo", "disable-connected-check",

@@ -21,6 +21,29 @@ public class RoutingKnobTests
     }
 
     [Fact]
+    public void Send_hold_time_is_unset_by_default_inherited_from_the_group_and_printed_back()
+    {
+        // RFC 9687 §4: SendHoldTime is left to configuration (StackBgp's extension of FRR's syntax).
+        var r = ConfigParser.Parse("""
+            router bgp 65000
+             neighbor NODES peer-group
+             neighbor NODES remote-as external
+             neighbor NODES timers send-hold 120
+             neighbor 192.0.2.1 peer-group NODES
+             neighbor 192.0.2.2 remote-as external
+            """, "t.conf");
+        Assert.True(r.IsValid, string.Join("\n", r.Errors));
+        var bgp = r.Config!.Bgp!;
+        Assert.Equal(120, bgp.Effective(bgp.FindNeighbor("192.0.2.1")!, r.Config.TimerDefaults).SendHold);
+        Assert.Null(bgp.Effective(bgp.FindNeighbor("192.0.2.2")!, r.Config.TimerDefaults).SendHold);
+        string text = ConfigPrinter.Print(r.Config);
+        Assert.Contains(" neighbor NODES timers send-hold 120\n", text, StringComparison.Ordinal);
+        var bad = ConfigParser.Parse("router bgp 65000\n neighbor 192.0.2.2 remote-as external\n neighbor 192.0.2.2 timers send-hold 0\n", "t.conf");
+        Assert.False(bad.IsValid);
+        Assert.Contains(bad.Errors, e => e.ToString().Contains("send hold time", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Peer_group_policy_and_limits_reach_members_and_a_member_setting_wins()
     {
         var r = ConfigParser.Parse("""

@@ -139,7 +139,7 @@ public sealed partial class BgpSession
         // Active, RFC 4271 §8.2.2) must not become the reason this session ends: graceful restart decides on it.
         _reason = null;
         _establishedAt = _time.GetTimestamp();
-        if (_config.SendHoldTimer) _primary?.Writer?.SetSendHoldTime(HoldTimes.SendHoldTime(n.HoldTime));
+        if (_config.SendHoldTimer) _primary?.Writer?.SetSendHoldTime(_config.SendHoldTime ?? HoldTimes.SendHoldTime(n.HoldTime));
         _publishedNegotiated = n;
         _establishedWriter = _primary?.Writer;
         LogSessionUp(_logger, PeerAddress, n.PeerAs, FormatId(n.PeerBgpId), n.HoldTime, string.Join(", ", n.Families), n.PeerHostName ?? "-");

@@ -60,6 +60,8 @@ public sealed record SessionConfig
 
     /// <summary>RFC 9687 send hold timer.</summary>
     public bool SendHoldTimer { get; init; } = true;
+    /// <summary>Configured SendHoldTime; null = RFC 9687 §4's max(8 minutes, 2 × HoldTime).</summary>
+    public TimeSpan? SendHoldTime { get; init; }
     /// <summary>Capacity of the outbound UPDATE queue (batches of encoded UPDATEs).</summary>
     public int SendQueueCapacity { get; init; } = 256;
 

@@ -11,8 +11,9 @@ namespace StackBgp.Interop.Tests.StackBgp;
 /// <summary>
 /// Issue 9 point 7: the send hold timer (RFC 9687) against a peer that stops reading but keeps sending
 /// KEEPALIVEs (so stackbgpd's own hold timer never fires). stackbgpd has 4000 routes; the peer asks for them
-/// again and again (ROUTE-REFRESH) until the TCP buffers are full, and after SendHoldTime (max(8 min, 2 × hold
-/// time) = 8 min) stackbgpd drops the session itself. This test takes about nine minutes.
+/// again and again (ROUTE-REFRESH) until the TCP buffers are full, and after SendHoldTime stackbgpd drops the
+/// session itself. The RFC's default (max(8 min, 2 × hold time)) is covered by the Session unit tests; here
+/// `neighbor X timers send-hold 30` keeps the test under a minute.
 /// </summary>
 public sealed class SendHoldTimerTests(ITestOutputHelper output)
 {
@@ -30,6 +31,7 @@ public sealed class SendHoldTimerTests(ITestOutputHelper output)
              neighbor 10.0.0.2 remote-as 65002
              neighbor 10.0.0.2 passive
              neighbor 10.0.0.2 timers 3 9
+             neighbor 10.0.0.2 timers send-hold 30
              address-family ipv4 unicast
               neighbor 10.0.0.2 activate
 
@@ -68,13 +70,13 @@ public sealed class SendHoldTimerTests(ITestOutputHelper output)
             raw.Send(RawBgpSpeaker.RouteRefresh());
         }
 
-        // RFC 9687: the session ends once stackbgpd could not send for SendHoldTime (8 min); KEEPALIVEs kept coming all along
-        Poll.Until(() => stack.Output.Contains("send hold timer expired", StringComparison.OrdinalIgnoreCase), TimeSpan.FromMinutes(9.5),
+        // RFC 9687: the session ends once stackbgpd could not send for SendHoldTime (30 s); KEEPALIVEs kept coming all along
+        Poll.Until(() => stack.Output.Contains("send hold timer expired", StringComparison.OrdinalIgnoreCase), TimeSpan.FromMinutes(3),
             () => $"stackbgpd to drop 10.0.0.2 for its send hold timer (RFC 9687); state {stack.NeighborState("10.0.0.2")}; log tail:\n{Tail(stack.Output)}");
         TimeSpan elapsed = clock.Elapsed;
         string line = stack.Output.Split('\n').First(l => l.Contains("send hold timer expired", StringComparison.OrdinalIgnoreCase));
         output.WriteLine($"stackbgpd ({elapsed.TotalSeconds:0} s after the peer stopped reading): {line}");
-        Assert.True(elapsed >= TimeSpan.FromMinutes(7.5), $"not before the 8-minute SendHoldTime (allowing for the buffers to fill); took {elapsed}");
+        Assert.True(elapsed >= TimeSpan.FromSeconds(29), $"not before the configured 30 s SendHoldTime; took {elapsed}");
         Poll.Until(() => stack.NeighborState("10.0.0.2") != "Established", TimeSpan.FromSeconds(20), () => "the session down after the send hold timer");
     }
 
