@@ -120,6 +120,7 @@ public sealed partial class Router : IAsyncDisposable
             if (mode == RouterStopMode.GracefulRestart && GracefulStopRestartTime(p) is { } restartTime)
             {
                 GrLog.GracefulStop(Log.Logger, p.Config.Id, restartTime);
+                p.StoppingForRestart = true;
                 stops.Add(s.StopForRestartAsync());
                 continue;
             }

@@ -166,7 +166,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
                 () => $"FRR to keep stackbgpd's routes marked stale after its SIGTERM; seen {frr.BgpRoutes().ToJsonString()}\nstackbgpd:\n{Tail(stack.Process.Output)}");
             Assert.Equal(notificationsBefore, FrrNotificationsReceived(frr));
             Assert.True(Via(leafNs, NodeNet1, Node), "FRR's kernel route stays while stackbgpd is down:\n" + leafNs.Routes());
-            Assert.True(Via(nodeNs, LeafNet1, Leaf), "stackbgpd's own kernel route stays after its SIGTERM:\n" + nodeNs.Routes());
+            Assert.True(Via(nodeNs, LeafNet1, Leaf), "stackbgpd's own kernel route stays after its SIGTERM:\n" + nodeNs.Routes() + "\nstackbgpd:\n" + Tail(stack.Process.Output));
 
             // start again without 10.200.2.0/24: a restarting speaker (kernel routes found), the helper sweeps it after End-of-RIB
             stack.Restart(StackConfig(gracefulRestart: true, withNet2: false));
