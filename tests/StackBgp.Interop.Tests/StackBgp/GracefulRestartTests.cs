@@ -159,7 +159,9 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
 
             using var leafWatch = RouteWatch.Start(leafNs, NodeNet1, Node);
             using var nodeWatch = RouteWatch.Start(nodeNs, LeafNet1, Leaf);
-            stack.Terminate(TimeSpan.FromSeconds(10));
+            TimeSpan exit = stack.Terminate(TimeSpan.FromSeconds(10));
+            output.WriteLine($"stackbgpd exited {exit.TotalMilliseconds:F0} ms after SIGTERM");
+            Assert.True(exit < TimeSpan.FromSeconds(5), $"stackbgpd exited on its own after SIGTERM, not by the SIGKILL fallback ({exit})");
             Assert.False(stack.Process.Output.Contains("Hard Reset", StringComparison.Ordinal), "no Hard Reset sent on SIGTERM:\n" + Tail(stack.Process.Output));
             Assert.Contains($"graceful restart: neighbor {Leaf} keeps our routes for restart-time 120 s", stack.Process.Output, StringComparison.Ordinal);
             Poll.Until(() => FrrStale(frr, NodeNet1) && FrrStale(frr, NodeNet2), TimeSpan.FromSeconds(30),
@@ -207,9 +209,11 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             owned.Add(stack);
             frr.WaitEstablished(Node, Converge);
             Poll.Until(() => Via(leafNs, NodeNet1, Node), Converge, () => $"leaf kernel route to {NodeNet1}; seen:\n{leafNs.Routes()}");
+            Poll.Until(() => Via(nodeNs, LeafNet1, Leaf), Converge, () => $"node kernel route to {LeafNet1}; seen:\n{nodeNs.Routes()}");
             long notificationsBefore = FrrNotificationsReceived(frr);
 
             stack.Interrupt(TimeSpan.FromSeconds(10));
+            Assert.False(Via(nodeNs, LeafNet1, Leaf), "the routes learned from the leaf are removed from the node's kernel on a stop for good:\n" + nodeNs.Routes());
             // well within stackbgpd's restart time (120 s): not kept stale
             Poll.Until(() => frr.Paths(NodeNet1).Count == 0 && !Via(leafNs, NodeNet1, Node), TimeSpan.FromSeconds(20),
                 () => $"FRR to withdraw {NodeNet1} at once after stackbgpd's SIGINT; seen {frr.Paths(NodeNet1).ToJsonString()}\n{leafNs.Routes()}\nstackbgpd:\n{Tail(stack.Process.Output)}");
