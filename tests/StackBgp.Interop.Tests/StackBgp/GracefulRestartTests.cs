@@ -455,11 +455,11 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             // `clear bgp` on FRR is an Administrative Reset, sent as a Hard Reset (bgp hard-administrative-reset, the
             // default): no graceful restart, stackbgpd withdraws the routes
             frr.Vtysh($"clear bgp {Node}");
-            Poll.Until(() => stack.Output.Contains("Hard Reset", StringComparison.Ordinal), TimeSpan.FromSeconds(30),
-                () => $"stackbgpd to receive FRR's Hard Reset; log:\n{Tail(stack.Output)}");
-            string[] lines = stack.Output.Split('\n');
-            string down = lines.Last(l => l.Contains($"neighbor {Leaf} Down", StringComparison.Ordinal));
-            Assert.Contains("routes withdrawn", down, StringComparison.Ordinal);
+            // (the session logs the NOTIFICATION a moment before the router logs the drop: wait for the drop's line)
+            string LastDown() => stack.Output.Split('\n').LastOrDefault(l => l.Contains($"neighbor {Leaf} Down", StringComparison.Ordinal)) ?? "";
+            Poll.Until(() => LastDown().Contains("Hard Reset", StringComparison.Ordinal), TimeSpan.FromSeconds(30),
+                () => $"stackbgpd to report the drop by FRR's Hard Reset; log:\n{Tail(stack.Output)}");
+            Assert.Contains("routes withdrawn", LastDown(), StringComparison.Ordinal);
             PeeringTests.WaitStack(stack, Leaf);
         }
         finally
