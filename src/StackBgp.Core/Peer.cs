@@ -55,6 +55,12 @@ internal sealed partial class Peer : ISessionHandler, IPeerSender, IAsyncDisposa
     public long UpdatesReceived { get; private set; }
     public long MessagesQueued { get; private set; }
 
+    /// <summary>
+    /// Set by <see cref="Router.StopAsync(RouterStopMode, CancellationToken)"/> before it closes this session for our
+    /// planned restart: the drop is then not reported to the RIB.
+    /// </summary>
+    public bool StoppingForRestart { get; set; }
+
     /// <summary>True while BFD says the path is down: the session stays down until BFD is Up again (issue 6 §3).</summary>
     public bool HeldDownByBfd { get; set; }
 
@@ -117,11 +123,21 @@ internal sealed partial class Peer : ISessionHandler, IPeerSender, IAsyncDisposa
         var negotiated = _negotiated ?? session.Negotiated;
         _negotiated = null;
         Descriptor = null;
-        // RFC 4724 §4.2 / RFC 8538: as helper, keep the peer's routes (stale) when it restarts without a
-        // NOTIFICATION, or with one (or a hold-timer expiry) while both sides announced the N bit, except a Hard Reset.
-        bool keepStale = Router.KeepsRoutesStale(Config, negotiated, reason);
-        _router.Log.PeerDown(Config.Id, reason.Text, keepStale ? "routes kept as stale (graceful restart)" : "routes withdrawn");
-        await _router.Rib.PostAsync(new RibCommand.PeerDown(Id, keepStale)).ConfigureAwait(false);
+        if (StoppingForRestart)
+        {
+            // Our own planned restart (RFC 4724 §4.1): as after a crash, the routes learned from this peer stay in
+            // the RIB until it stops, and so in the kernel: they are the forwarding state the next start announces
+            // with the F bit and sweeps after convergence.
+            _router.Log.PeerDown(Config.Id, reason.Text, "routes kept in the kernel (our graceful restart)");
+        }
+        else
+        {
+            // RFC 4724 §4.2 / RFC 8538: as helper, keep the peer's routes (stale) when it restarts without a
+            // NOTIFICATION, or with one (or a hold-timer expiry) while both sides announced the N bit, except a Hard Reset.
+            bool keepStale = Router.KeepsRoutesStale(Config, negotiated, reason);
+            _router.Log.PeerDown(Config.Id, reason.Text, keepStale ? "routes kept as stale (graceful restart)" : "routes withdrawn");
+            await _router.Rib.PostAsync(new RibCommand.PeerDown(Id, keepStale)).ConfigureAwait(false);
+        }
         while (_outbound.Reader.TryRead(out _))
         {
         }

@@ -85,6 +85,23 @@ public sealed partial class Router
         n.GracefulRestart != GracefulRestartMode.Disabled && negotiated?.PeerGracefulRestart is not null
         && GracefulRestartNotification.KeepsRoutes(reason.Notification, negotiated.GracefulRestartNotification);
 
+    /// <summary>
+    /// The restart time a helper peer keeps our routes for when we stop for a planned restart, or null when this
+    /// peer must get a NOTIFICATION instead: it must be Established, run graceful restart in full here (not
+    /// helper-only or disabled, now and in the OPEN we sent: families listed) and have announced the capability.
+    /// </summary>
+    /// <remarks>
+    /// The session is closed without a NOTIFICATION rather than with a non-hard Cease: FRR's bgpd does the same
+    /// for a peer with graceful restart in both directions (it skips the shutdown NOTIFICATION), and a dropped
+    /// transport is the one trigger every helper honours (RFC 4724 §4.2), with or without the N bit of RFC 8538.
+    /// </remarks>
+    internal static ushort? GracefulStopRestartTime(Peer p)
+    {
+        if (p.Config.GracefulRestart != GracefulRestartMode.Enabled || p.Session is not { State: BgpState.Established } s) return null;
+        if (s.Negotiated is not { PeerGracefulRestart: not null } neg) return null;
+        return neg.SentOpen.GetCapability<GracefulRestartCapability>() is { Families.IsEmpty: false } ours ? ours.RestartTime : null;
+    }
+
     private TimeSpan? SelectDeferTime(BgpInstance bgp) =>
         !_restarting || bgp.GracefulRestartSelectDeferTime == 0 ? null
             : TimeSpan.FromSeconds(bgp.GracefulRestartSelectDeferTime ?? DefaultSelectDeferTime);
@@ -200,5 +217,11 @@ public sealed partial class Router
 
         [LoggerMessage(Level = LogLevel.Information, Message = "graceful restart: converged after the restart; R bit cleared")]
         public static partial void Converged(ILogger logger);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "graceful restart: neighbor {Neighbor} keeps our routes for restart-time {RestartTime} s (connection closed without NOTIFICATION)")]
+        public static partial void GracefulStop(ILogger logger, string neighbor, ushort restartTime);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "stop: neighbor {Neighbor} gets Cease/Administrative Shutdown and withdraws our routes ({Why})")]
+        public static partial void FullStop(ILogger logger, string neighbor, string why);
     }
 }

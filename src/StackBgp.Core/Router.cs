@@ -106,14 +106,38 @@ public sealed partial class Router : IAsyncDisposable
     }
 
     /// <summary>
-    /// Graceful stop: Cease/Administrative Shutdown to every peer at once (so they withdraw our routes
-    /// now, not after the hold time), then the RIB; kernel routes stay (FRR's -r) unless configured otherwise.
+    /// Stop for a planned restart (SIGTERM): <see cref="RouterStopMode.GracefulRestart"/>.
     /// </summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) => StopAsync(RouterStopMode.GracefulRestart, cancellationToken);
+
+    /// <summary>
+    /// Stops every session at once, then the RIB; kernel routes stay (FRR's -r) unless configured otherwise.
+    /// With <see cref="RouterStopMode.GracefulRestart"/>, an Established peer with which graceful restart was
+    /// negotiated in both directions (we as restarting-capable speaker) sees a restart and keeps our routes;
+    /// every other peer gets Cease/Administrative Shutdown (a Hard Reset with the N bit) and withdraws them now,
+    /// not after the hold time.
+    /// </summary>
+    public async Task StopAsync(RouterStopMode mode, CancellationToken cancellationToken)
     {
-        _kernel?.HoldRoutes();
-        var stops = _peers.Values.Where(p => p.Session is not null)
-            .Select(p => p.Session!.StopAsync(CeaseSubcode.AdministrativeShutdown, null)).ToList();
+        // SIGTERM (restart): the kernel keeps every route as it is, learned ones included (FRR's -r), so
+        // forwarding has no gap whether or not the peers keep ours. SIGINT (stop for good): the routes
+        // learned from the peers leave the kernel with them.
+        if (mode != RouterStopMode.Withdraw) _kernel?.HoldRoutes();
+        var stops = new List<Task>();
+        foreach (var p in _peers.Values)
+        {
+            if (p.Session is not { } s) continue;
+            if (mode == RouterStopMode.GracefulRestart && GracefulStopRestartTime(p) is { } restartTime)
+            {
+                GrLog.GracefulStop(Log.Logger, p.Config.Id, restartTime);
+                p.StoppingForRestart = true;
+                stops.Add(s.StopForRestartAsync());
+                continue;
+            }
+            if (s.State == BgpState.Established)
+                GrLog.FullStop(Log.Logger, p.Config.Id, mode == RouterStopMode.Withdraw ? "full stop requested" : "graceful restart not negotiated in both directions");
+            stops.Add(s.StopAsync(CeaseSubcode.AdministrativeShutdown, null));
+        }
         try
         {
             await Task.WhenAll(stops).WaitAsync(cancellationToken).ConfigureAwait(false);

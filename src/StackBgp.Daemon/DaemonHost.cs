@@ -45,6 +45,8 @@ internal static class DaemonHost
         });
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(sp => new Router(config, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System, options.RouterOptions));
+        // The daemon handles SIGTERM and SIGINT itself (they stop differently): the host's console lifetime must not.
+        builder.Services.AddSingleton<IHostLifetime, SignalLifetime>();
 
         await using var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
@@ -59,14 +61,29 @@ internal static class DaemonHost
                 _ = Task.Run(() => ReloadAsync(instance, configPath, log));
             });
 
+        // SIGTERM (systemd stop/restart, an upgrade) is a planned restart: graceful restart where it was negotiated.
+        // SIGINT is a stop for good: every peer withdraws our routes. SIGQUIT stops like SIGTERM.
+        var stopMode = RouterStopMode.GracefulRestart;
+        void OnStopSignal(System.Runtime.InteropServices.PosixSignalContext ctx)
+        {
+            ctx.Cancel = true;
+            if (ctx.Signal == System.Runtime.InteropServices.PosixSignal.SIGINT) stopMode = RouterStopMode.Withdraw;
+            app.Lifetime.StopApplication();
+        }
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnStopSignal);
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnStopSignal);
+        using var sigquit = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGQUIT, OnStopSignal);
+
         await instance.StartAsync(CancellationToken.None).ConfigureAwait(false);
         log.LogInformation("stackbgpd started: config {Config}, API socket {Socket}", configPath, socketPath);
         await app.StartAsync().ConfigureAwait(false);
         await app.WaitForShutdownAsync().ConfigureAwait(false);
 
-        log.LogInformation("stackbgpd stopping: sending Cease/Administrative Shutdown to every peer");
+        log.LogInformation(stopMode == RouterStopMode.Withdraw
+            ? "stackbgpd stopping (SIGINT): Cease/Administrative Shutdown to every peer, our routes are withdrawn"
+            : "stackbgpd stopping: graceful restart with the peers that negotiated it, Cease/Administrative Shutdown to the others");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
-        await instance.StopAsync(cts.Token).ConfigureAwait(false);
+        await instance.StopAsync(stopMode, cts.Token).ConfigureAwait(false);
         try { File.Delete(socketPath); } catch (IOException) { }
         return 0;
     }
@@ -81,5 +98,13 @@ internal static class DaemonHost
             return;
         }
         await instance.ReloadAsync(parsed.Config!, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>A host lifetime without signal handling: <see cref="RunAsync"/> registers its own stop signals.</summary>
+    private sealed class SignalLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

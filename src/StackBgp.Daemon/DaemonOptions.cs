@@ -21,6 +21,15 @@ internal sealed record DaemonOptions
           --listen ADDR   BGP listen address (repeatable; default any), as bgpd -l
           --version       print the version and exit
           --no-kernel     no zebra role: no FIB programming, no link/address watching, as bgpd -Z
+
+        signals:
+          SIGTERM   stop for a restart: a peer with which graceful restart was negotiated in both directions
+                    (`bgp graceful-restart` or `neighbor X graceful-restart` here, and the peer announcing it)
+                    gets no NOTIFICATION and keeps our routes for the restart time (and the routes learned from
+                    it stay in our kernel); every other peer gets Cease/Administrative Shutdown and withdraws them
+          SIGINT    stop for good: Cease/Administrative Shutdown to every peer (a Hard Reset with the N bit),
+                    which withdraws our routes at once, graceful restart or not
+          SIGHUP    reload the configuration (only the changed parts are applied)
         """;
 
     public static DaemonOptions Parse(string[] args, out string? error)

@@ -10,7 +10,9 @@ namespace StackBgp.Daemon;
 /// stackbgpd — one process doing the work of FRR's bgpd, bfdd and zebra on an OpenStack node.
 ///   stackbgpd --config FILE [--socket PATH] [--log-level LEVEL]
 ///   stackbgpd --config FILE --check      validate, print every error, exit non-zero if any
-/// SIGTERM/SIGINT: Cease/Administrative Shutdown to every peer, exit 0.
+/// SIGTERM: planned restart, graceful restart (no NOTIFICATION) with the peers that negotiated it in both
+///   directions, Cease/Administrative Shutdown to the others; exit 0.
+/// SIGINT: stop for good, Cease/Administrative Shutdown to every peer; exit 0.
 /// SIGHUP: reload the configuration (only changed parts are applied).
 /// </summary>
 internal static class Program

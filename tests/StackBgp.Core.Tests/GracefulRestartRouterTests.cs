@@ -113,7 +113,7 @@ public sealed class GracefulRestartRouterTests
     }
 
     [Fact]
-    public async Task With_the_n_bit_an_administrative_stop_is_a_hard_reset_and_the_helper_drops_the_routes_at_once()
+    public async Task With_the_n_bit_a_stop_for_good_is_a_hard_reset_and_the_helper_drops_the_routes_at_once()
     {
         var (a, b) = Pair(" bgp graceful-restart", " bgp graceful-restart", aRestarting: false);
         await a.StartAsync(CancellationToken.None);
@@ -123,8 +123,83 @@ public sealed class GracefulRestartRouterTests
             await UntilJson(b, "show bgp ipv4 unicast json", j => j["routes"]?["10.1.0.0/24"] is not null, "ra's route at rb");
             var nb = await UntilJson(b, "show bgp neighbors json", j => j["127.0.0.4"]?["gracefulRestartInfo"] is not null, "GR info");
             Assert.False((bool)nb["127.0.0.4"]!["gracefulRestartInfo"]!["rBit"]!); // not restarting
-            await a.StopAsync(CancellationToken.None);
+            // SIGINT: Cease/Administrative Shutdown even with graceful restart negotiated, sent as a Hard Reset
+            await a.StopAsync(RouterStopMode.Withdraw, CancellationToken.None);
             await UntilJson(b, "show bgp ipv4 unicast json", j => j["routes"]?["10.1.0.0/24"] is null, "10.1.0.0/24 removed at once (Hard Reset), not kept stale");
+            string text = (await b.ExecuteAsync("show bgp neighbors 127.0.0.4", CancellationToken.None)).Output;
+            Assert.Contains("Hard Reset", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await b.StopAsync(CancellationToken.None);
+            await a.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(" bgp graceful-restart")] // N bit negotiated: without the skip this would be a Hard Reset
+    [InlineData("")] // rb helper only (FRR's default)
+    public async Task A_planned_stop_closes_without_notification_and_the_helper_keeps_the_routes_stale(string grB)
+    {
+        var (a, b) = Pair(" bgp graceful-restart", grB, aRestarting: false);
+        await a.StartAsync(CancellationToken.None);
+        await b.StartAsync(CancellationToken.None);
+        try
+        {
+            await UntilJson(b, "show bgp ipv4 unicast json", j => j["routes"]?["10.1.0.0/24"] is not null, "ra's route at rb");
+            await UntilJson(a, "show bgp neighbors json", j => j["127.0.0.5"]?["gracefulRestartInfo"]?["remoteGrMode"] is not null, "ra sees rb's GR capability");
+            // SIGTERM: ra announced graceful restart with families and rb announced the capability
+            await a.StopAsync(CancellationToken.None);
+            var routes = await UntilJson(b, "show bgp ipv4 unicast json",
+                j => j["routes"]?["10.1.0.0/24"]?[0]?["stale"] is JsonValue v && v.GetValue<bool>(), "10.1.0.0/24 kept at rb, marked stale");
+            Assert.Single(routes["routes"]!["10.1.0.0/24"]!.AsArray());
+            string text = (await b.ExecuteAsync("show bgp neighbors 127.0.0.4", CancellationToken.None)).Output;
+            Assert.DoesNotContain("Hard Reset", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("NOTIFICATION", text, StringComparison.Ordinal);
+            Assert.Contains("Stale routes kept: 1", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await b.StopAsync(RouterStopMode.Withdraw, CancellationToken.None);
+            await a.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_planned_stop_sends_cease_administrative_shutdown_to_a_peer_without_graceful_restart()
+    {
+        var (a, b) = Pair(" bgp graceful-restart", " bgp graceful-restart-disable", aRestarting: false);
+        await a.StartAsync(CancellationToken.None);
+        await b.StartAsync(CancellationToken.None);
+        try
+        {
+            await UntilJson(b, "show bgp ipv4 unicast json", j => j["routes"]?["10.1.0.0/24"] is not null, "ra's route at rb");
+            await a.StopAsync(CancellationToken.None);
+            await UntilJson(b, "show bgp ipv4 unicast json", j => j["routes"]?["10.1.0.0/24"] is null, "10.1.0.0/24 withdrawn at once (rb announced no graceful restart)");
+            string text = (await b.ExecuteAsync("show bgp neighbors 127.0.0.4", CancellationToken.None)).Output;
+            Assert.Contains("Administrative Shutdown", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("Hard Reset", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await b.StopAsync(CancellationToken.None);
+            await a.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_planned_stop_of_a_helper_only_speaker_sends_a_hard_reset()
+    {
+        // ra only helper (no 'bgp graceful-restart'): it does not preserve forwarding, so it may not pretend to restart
+        var (a, b) = Pair("", " bgp graceful-restart", aRestarting: false);
+        await a.StartAsync(CancellationToken.None);
+        await b.StartAsync(CancellationToken.None);
+        try
+        {
+            await UntilJson(b, "show bgp ipv4 unicast json", j => j["routes"]?["10.1.0.0/24"] is not null, "ra's route at rb");
+            await UntilJson(b, "show bgp neighbors json", j => j["127.0.0.4"]?["gracefulRestartInfo"]?["nBit"] is JsonValue v && v.GetValue<bool>(), "N bit negotiated");
+            await a.StopAsync(CancellationToken.None);
+            await UntilJson(b, "show bgp ipv4 unicast json", j => j["routes"]?["10.1.0.0/24"] is null, "10.1.0.0/24 withdrawn at once (ra is helper only)");
             string text = (await b.ExecuteAsync("show bgp neighbors 127.0.0.4", CancellationToken.None)).Output;
             Assert.Contains("Hard Reset", text, StringComparison.Ordinal);
         }
@@ -146,9 +221,12 @@ public sealed class GracefulRestartRouterTests
         await b.StartAsync(CancellationToken.None);
         try
         {
-            var nb = await UntilJson(b, "show bgp neighbors json", j => (string?)j["127.0.0.4"]?["bgpState"] == "Established", "rb Established with ra");
+            // (the session publishes Established a moment before its negotiation: wait for both)
+            var nb = await UntilJson(b, "show bgp neighbors json", j => (string?)j["127.0.0.4"]?["bgpState"] == "Established"
+                && (string?)j["127.0.0.4"]?["gracefulRestartInfo"]?["remoteGrMode"] != "Unknown", "rb Established with ra");
             Assert.Equal(seenByPeer, (string?)nb["127.0.0.4"]!["gracefulRestartInfo"]!["remoteGrMode"]);
-            var na = await UntilJson(a, "show bgp neighbors json", j => (string?)j["127.0.0.5"]?["bgpState"] == "Established", "ra Established with rb");
+            var na = await UntilJson(a, "show bgp neighbors json", j => (string?)j["127.0.0.5"]?["bgpState"] == "Established"
+                && (string?)j["127.0.0.5"]?["gracefulRestartInfo"]?["remoteGrMode"] != "Unknown", "ra Established with rb");
             Assert.Equal(localMode, (string?)na["127.0.0.5"]!["gracefulRestartInfo"]!["localGrMode"]);
             // rb is helper only (the default): ra sees its capability without families
             Assert.Equal("Helper", (string?)na["127.0.0.5"]!["gracefulRestartInfo"]!["remoteGrMode"]);

@@ -95,6 +95,33 @@ public class GracefulRestartSessionTests
     }
 
     [Fact]
+    public async Task A_stop_for_restart_closes_the_connection_without_a_notification_even_with_the_n_bit()
+    {
+        var time = new FakeTimeProvider();
+        var ha = new RecordingHandler();
+        var connector = new InMemoryConnector(new IPEndPoint(Sessions.A, 50001), new IPEndPoint(Sessions.B, 179));
+        RawPeer? peer = null;
+        connector.Target = c => peer = new RawPeer(c);
+        await using var a = new BgpSession(Sessions.Config(Sessions.B, 65001, 65002, 0x01010101, c => c with { GracefulRestart = Restart }), connector, ha, time);
+        a.Start();
+        await Poll.UntilAsync(() => peer is not null, "connected");
+        await peer!.ReadAsync<OpenMessage>();
+        await peer.SendAsync(Open(Restart));
+        await peer.ReadAsync<KeepaliveMessage>();
+        await peer.SendAsync(KeepaliveMessage.Instance);
+        await Poll.UntilAsync(() => ha.EstablishedCount == 1, "Established", () => ha.All);
+        Assert.True(ha.Negotiated!.GracefulRestartNotification);
+
+        await a.StopForRestartAsync();
+        // the next thing the peer sees is the end of the connection: no NOTIFICATION (RFC 4724 §4.2 restart)
+        await Assert.ThrowsAsync<IOException>(() => peer.ReadAsync());
+        var down = Assert.Single(ha.Downs);
+        Assert.Null(down.Notification);
+        Assert.Equal(SessionDownKind.Administrative, down.Kind);
+        Assert.Equal(BgpState.Idle, a.State);
+    }
+
+    [Fact]
     public async Task The_restart_bits_of_our_open_can_be_replaced_for_the_next_sessions()
     {
         var time = new FakeTimeProvider();

@@ -81,7 +81,8 @@ public sealed partial class BgpSession
                 _primary?.Writer?.EnqueueControl(KeepaliveBytes);
                 break;
             case FsmActionKind.SendNotification:
-                if (action.Notification is { } original && _primary?.Writer is { } w)
+                // A stop for a graceful restart closes without one (StopForRestartAsync).
+                if (action.Notification is { } original && !_silentStop && _primary?.Writer is { } w)
                 {
                     // RFC 8538 §5.1: with the N bit negotiated, the Ceases that must flush routes become a Hard Reset.
                     var n = GracefulRestartNotification.ForSending(original, _negotiated?.GracefulRestartNotification ?? false, _config.HardAdministrativeReset);

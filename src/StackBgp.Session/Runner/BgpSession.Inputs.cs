@@ -9,7 +9,8 @@ public sealed partial class BgpSession
 {
     private abstract record Input;
     private sealed record AdminStart : Input;
-    private sealed record AdminStop(NotificationMessage Cease, TaskCompletionSource Done) : Input;
+    /// <summary>An administrative stop; <paramref name="Cease"/> null = close without a NOTIFICATION (a graceful restart).</summary>
+    private sealed record AdminStop(NotificationMessage? Cease, TaskCompletionSource Done) : Input;
     private sealed record TimerFired(TimerKind Kind) : Input;
     private sealed record AutoRestart : Input;
     private sealed record Connected(IBgpConnection Connection, int Generation) : Input;
@@ -46,10 +47,28 @@ public sealed partial class BgpSession
             case AdminStop stop:
                 _adminDown = true;
                 Disarm(TimerKind.IdleHold);
-                // RFC 8538 §5.1: the reason names what is really sent (a Hard Reset flushes routes on both sides).
-                var cease = GracefulRestartNotification.ForSending(stop.Cease, _negotiated?.GracefulRestartNotification ?? false, _config.HardAdministrativeReset);
-                _reason ??= new SessionDownReason(SessionDownKind.Administrative, cease, $"administratively stopped ({cease})");
-                await StepAsync(new FsmInput(FsmEvent.ManualStop, cease)).ConfigureAwait(false);
+                if (stop.Cease is null)
+                {
+                    // RFC 4724 §4: the transport ends without a NOTIFICATION, which the peer treats as our restart.
+                    _reason ??= new SessionDownReason(SessionDownKind.Administrative, null,
+                        "stopped for a graceful restart (connection closed without NOTIFICATION, RFC 4724)");
+                    _silentStop = true;
+                    try
+                    {
+                        await StepAsync(FsmEvent.ManualStop).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _silentStop = false;
+                    }
+                }
+                else
+                {
+                    // RFC 8538 §5.1: the reason names what is really sent (a Hard Reset flushes routes on both sides).
+                    var cease = GracefulRestartNotification.ForSending(stop.Cease, _negotiated?.GracefulRestartNotification ?? false, _config.HardAdministrativeReset);
+                    _reason ??= new SessionDownReason(SessionDownKind.Administrative, cease, $"administratively stopped ({cease})");
+                    await StepAsync(new FsmInput(FsmEvent.ManualStop, cease)).ConfigureAwait(false);
+                }
                 await CloseSecondaryAsync(null).ConfigureAwait(false);
                 stop.Done.TrySetResult();
                 break;

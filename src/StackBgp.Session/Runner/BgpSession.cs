@@ -42,6 +42,8 @@ public sealed partial class BgpSession : IAsyncDisposable
     private long _establishedAt;
     private TimeSpan _lastEstablishedFor;
     private bool _adminDown = true;
+    // Set while a StopForRestartAsync steps the FSM: its SendNotification action is not carried out.
+    private bool _silentStop;
     private SessionDownReason? _reason;
     private byte[]? _scratch;
     private int _connectGeneration;
@@ -133,6 +135,19 @@ public sealed partial class BgpSession : IAsyncDisposable
         EnsureOwner();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!Post(new AdminStop(NotificationMessage.Cease(subcode, shutdownMessage), done))) done.TrySetResult();
+        return done.Task;
+    }
+
+    /// <summary>
+    /// Stop for a graceful restart (RFC 4724 §4): like <see cref="StopAsync"/> but the connection is closed
+    /// without a NOTIFICATION, so a helper peer keeps our routes (stale) until we are back or its restart timer
+    /// expires. Only meaningful when both sides announced graceful restart; the caller decides that.
+    /// </summary>
+    public Task StopForRestartAsync()
+    {
+        EnsureOwner();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!Post(new AdminStop(null, done))) done.TrySetResult();
         return done.Task;
     }
 

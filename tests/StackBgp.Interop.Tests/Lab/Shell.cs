@@ -111,6 +111,7 @@ public static partial class Shell
     public static bool Signal(int pid, int signal) => pid > 0 && kill(pid, signal) == 0;
 
     public const int SigTerm = 15;
+    public const int SigInt = 2;
     public const int SigKill = 9;
     public const int SigHup = 1;
     public const int SigStop = 19;

@@ -78,6 +78,14 @@ public sealed class StackBgpInstance : BgpPeerBase
         Poll.Until(() => p.HasExited, TimeSpan.FromSeconds(10), () => $"stackbgpd (pid {p.Pid}) to exit after SIGKILL");
     }
 
+    /// <summary>SIGINT (stackbgpd's stop for good: every peer withdraws its routes) and wait until the process is gone.</summary>
+    public void Interrupt(TimeSpan grace)
+    {
+        LabProcess p = Process;
+        p.Signal(Shell.SigInt);
+        Poll.Until(() => p.HasExited, grace, () => $"stackbgpd (pid {p.Pid}) to exit after SIGINT; output:\n{p.Output}");
+    }
+
     /// <summary>Starts stackbgpd again in the same namespace (optionally with a new config) and waits until the CLI answers.</summary>
     public void Restart(string? config = null)
     {

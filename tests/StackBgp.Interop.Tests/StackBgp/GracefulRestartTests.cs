@@ -134,6 +134,98 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>FRR's messageStats.notificationsRecv for stackbgpd.</summary>
+    private static long FrrNotificationsReceived(FrrInstance frr) =>
+        frr.BgpNeighbors()[Node]?["messageStats"]?["notificationsRecv"]?.GetValue<long>() ?? 0;
+
+    [Fact]
+    public void A_sigterm_of_stackbgpd_with_graceful_restart_is_a_planned_restart_the_leaf_keeps_forwarding_then_sweeps_after_end_of_rib()
+    {
+        var owned = new List<IDisposable>();
+        try
+        {
+            (NetNs leafNs, NetNs nodeNs) = Topology(owned);
+            // FRR as helper only (its default): it keeps a restarting peer's routes
+            var frr = FrrInstance.Start(leafNs, FrrConfig(gracefulRestart: false), log: output.WriteLine);
+            owned.Add(frr);
+            var stack = StackBgpInstance.Start(nodeNs, StackConfig(gracefulRestart: true), output.WriteLine);
+            owned.Add(stack);
+            frr.WaitEstablished(Node, Converge);
+            PeeringTests.WaitStack(stack, Leaf);
+            Poll.Until(() => Via(leafNs, NodeNet1, Node) && Via(leafNs, NodeNet2, Node), Converge,
+                () => $"leaf kernel routes to {NodeNet1} and {NodeNet2} via {Node}; seen:\n{leafNs.Routes()}");
+            Poll.Until(() => Via(nodeNs, LeafNet1, Leaf), Converge, () => $"node kernel route to {LeafNet1}; seen:\n{nodeNs.Routes()}");
+            long notificationsBefore = FrrNotificationsReceived(frr);
+
+            using var leafWatch = RouteWatch.Start(leafNs, NodeNet1, Node);
+            using var nodeWatch = RouteWatch.Start(nodeNs, LeafNet1, Leaf);
+            TimeSpan exit = stack.Terminate(TimeSpan.FromSeconds(10));
+            output.WriteLine($"stackbgpd exited {exit.TotalMilliseconds:F0} ms after SIGTERM");
+            Assert.True(exit < TimeSpan.FromSeconds(5), $"stackbgpd exited on its own after SIGTERM, not by the SIGKILL fallback ({exit})");
+            Assert.False(stack.Process.Output.Contains("Hard Reset", StringComparison.Ordinal), "no Hard Reset sent on SIGTERM:\n" + Tail(stack.Process.Output));
+            Assert.Contains($"graceful restart: neighbor {Leaf} keeps our routes for restart-time 120 s", stack.Process.Output, StringComparison.Ordinal);
+            Poll.Until(() => FrrStale(frr, NodeNet1) && FrrStale(frr, NodeNet2), TimeSpan.FromSeconds(30),
+                () => $"FRR to keep stackbgpd's routes marked stale after its SIGTERM; seen {frr.BgpRoutes().ToJsonString()}\nstackbgpd:\n{Tail(stack.Process.Output)}");
+            Assert.Equal(notificationsBefore, FrrNotificationsReceived(frr));
+            Assert.True(Via(leafNs, NodeNet1, Node), "FRR's kernel route stays while stackbgpd is down:\n" + leafNs.Routes());
+            Assert.True(Via(nodeNs, LeafNet1, Leaf), "stackbgpd's own kernel route stays after its SIGTERM:\n" + nodeNs.Routes() + "\nstackbgpd:\n" + Tail(stack.Process.Output));
+
+            // start again without 10.200.2.0/24: a restarting speaker (kernel routes found), the helper sweeps it after End-of-RIB
+            stack.Restart(StackConfig(gracefulRestart: true, withNet2: false));
+            frr.WaitEstablished(Node, Converge);
+            Poll.Until(() => frr.Paths(NodeNet2).Count == 0, Converge,
+                () => $"FRR to sweep {NodeNet2} after stackbgpd's End-of-RIB; seen {frr.Paths(NodeNet2).ToJsonString()}\nstackbgpd:\n{stack.Output}");
+            Poll.Until(() => frr.Paths(NodeNet1).Count == 1 && !FrrStale(frr, NodeNet1), Converge,
+                () => $"FRR's path to {NodeNet1} refreshed (not stale); seen {frr.Paths(NodeNet1).ToJsonString()}");
+            Poll.Until(() => !leafNs.Routes().Contains("10.200.2.0/24", StringComparison.Ordinal), TimeSpan.FromSeconds(10),
+                () => $"leaf kernel route to {NodeNet2} removed; seen:\n{leafNs.Routes()}");
+            Assert.Contains("restarting with forwarding state kept", stack.Output, StringComparison.Ordinal);
+            Poll.Until(() => stack.Output.Contains("R bit cleared", StringComparison.Ordinal), Converge,
+                () => $"stackbgpd converged after its restart; log:\n{Tail(stack.Output)}");
+            leafWatch.Stop();
+            nodeWatch.Stop();
+            output.WriteLine($"leaf kernel route to {NodeNet1}: {leafWatch.Samples} samples during the restart, {leafWatch.Misses} missing");
+            output.WriteLine($"node kernel route to {LeafNet1}: {nodeWatch.Samples} samples during the restart, {nodeWatch.Misses} missing");
+            Assert.True(leafWatch.Misses == 0, $"the leaf's kernel route to {NodeNet1} was missing in {leafWatch.Misses} of {leafWatch.Samples} samples: {leafWatch.FirstMiss}");
+            Assert.True(nodeWatch.Misses == 0, $"the node's kernel route to {LeafNet1} was missing in {nodeWatch.Misses} of {nodeWatch.Samples} samples: {nodeWatch.FirstMiss}");
+            Assert.True(leafWatch.Samples > 10, $"the route was sampled only {leafWatch.Samples} times");
+        }
+        finally
+        {
+            Cleanup(owned);
+        }
+    }
+
+    [Fact]
+    public void A_sigint_of_stackbgpd_with_graceful_restart_is_a_stop_for_good_and_the_leaf_withdraws_at_once()
+    {
+        var owned = new List<IDisposable>();
+        try
+        {
+            (NetNs leafNs, NetNs nodeNs) = Topology(owned);
+            var frr = FrrInstance.Start(leafNs, FrrConfig(gracefulRestart: false), log: output.WriteLine);
+            owned.Add(frr);
+            var stack = StackBgpInstance.Start(nodeNs, StackConfig(gracefulRestart: true), output.WriteLine);
+            owned.Add(stack);
+            frr.WaitEstablished(Node, Converge);
+            Poll.Until(() => Via(leafNs, NodeNet1, Node), Converge, () => $"leaf kernel route to {NodeNet1}; seen:\n{leafNs.Routes()}");
+            Poll.Until(() => Via(nodeNs, LeafNet1, Leaf), Converge, () => $"node kernel route to {LeafNet1}; seen:\n{nodeNs.Routes()}");
+            long notificationsBefore = FrrNotificationsReceived(frr);
+
+            stack.Interrupt(TimeSpan.FromSeconds(10));
+            Assert.False(Via(nodeNs, LeafNet1, Leaf), "the routes learned from the leaf are removed from the node's kernel on a stop for good:\n" + nodeNs.Routes());
+            // well within stackbgpd's restart time (120 s): not kept stale
+            Poll.Until(() => frr.Paths(NodeNet1).Count == 0 && !Via(leafNs, NodeNet1, Node), TimeSpan.FromSeconds(20),
+                () => $"FRR to withdraw {NodeNet1} at once after stackbgpd's SIGINT; seen {frr.Paths(NodeNet1).ToJsonString()}\n{leafNs.Routes()}\nstackbgpd:\n{Tail(stack.Process.Output)}");
+            Assert.True(FrrNotificationsReceived(frr) > notificationsBefore, "FRR received stackbgpd's Cease NOTIFICATION");
+            Assert.Contains("stackbgpd stopping (SIGINT)", stack.Process.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Cleanup(owned);
+        }
+    }
+
     [Fact]
     public void Stackbgpd_restarting_keeps_its_own_kernel_routes_without_a_gap_and_sweeps_the_stale_one_after_convergence()
     {
@@ -363,11 +455,11 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             // `clear bgp` on FRR is an Administrative Reset, sent as a Hard Reset (bgp hard-administrative-reset, the
             // default): no graceful restart, stackbgpd withdraws the routes
             frr.Vtysh($"clear bgp {Node}");
-            Poll.Until(() => stack.Output.Contains("Hard Reset", StringComparison.Ordinal), TimeSpan.FromSeconds(30),
-                () => $"stackbgpd to receive FRR's Hard Reset; log:\n{Tail(stack.Output)}");
-            string[] lines = stack.Output.Split('\n');
-            string down = lines.Last(l => l.Contains($"neighbor {Leaf} Down", StringComparison.Ordinal));
-            Assert.Contains("routes withdrawn", down, StringComparison.Ordinal);
+            // (the session logs the NOTIFICATION a moment before the router logs the drop: wait for the drop's line)
+            string LastDown() => stack.Output.Split('\n').LastOrDefault(l => l.Contains($"neighbor {Leaf} Down", StringComparison.Ordinal)) ?? "";
+            Poll.Until(() => LastDown().Contains("Hard Reset", StringComparison.Ordinal), TimeSpan.FromSeconds(30),
+                () => $"stackbgpd to report the drop by FRR's Hard Reset; log:\n{Tail(stack.Output)}");
+            Assert.Contains("routes withdrawn", LastDown(), StringComparison.Ordinal);
             PeeringTests.WaitStack(stack, Leaf);
         }
         finally
