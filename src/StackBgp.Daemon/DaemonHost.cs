@@ -74,6 +74,12 @@ internal static class DaemonHost
         using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnStopSignal);
         using var sigquit = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGQUIT, OnStopSignal);
 
+        if (SignalIgnoredAtStart(2))
+        {
+            // .NET keeps a SIG_IGN inherited from the parent (a background job of a non-interactive shell gets one).
+            log.LogWarning("SIGINT is ignored (inherited from the parent process): 'kill -INT' cannot stop stackbgpd for good; start it with default signal handling (e.g. env --default-signal=INT)");
+        }
+
         await instance.StartAsync(CancellationToken.None).ConfigureAwait(false);
         log.LogInformation("stackbgpd started: config {Config}, API socket {Socket}", configPath, socketPath);
         await app.StartAsync().ConfigureAwait(false);
@@ -86,6 +92,24 @@ internal static class DaemonHost
         await instance.StopAsync(stopMode, cts.Token).ConfigureAwait(false);
         try { File.Delete(socketPath); } catch (IOException) { }
         return 0;
+    }
+
+    /// <summary>Whether signal <paramref name="signal"/> was ignored when the process started (/proc/self/status SigIgn).</summary>
+    private static bool SignalIgnoredAtStart(int signal)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/status"))
+            {
+                if (!line.StartsWith("SigIgn:", StringComparison.Ordinal)) continue;
+                ulong mask = ulong.Parse(line.AsSpan(7).Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+                return (mask & (1UL << (signal - 1))) != 0;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+        {
+        }
+        return false;
     }
 
     private static async Task ReloadAsync(Router instance, string configPath, ILogger log)

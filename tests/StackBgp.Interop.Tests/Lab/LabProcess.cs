@@ -51,7 +51,9 @@ public sealed class LabProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        string[] all = ["netns", "exec", ns.Name, file, .. args];
+        // env --default-signal: a process started from a background job of a script inherits SIGINT and
+        // SIGQUIT ignored, and .NET (stackbgpd's SIGINT = stop for good) keeps an inherited SIG_IGN.
+        string[] all = ["netns", "exec", ns.Name, "env", "--default-signal=INT,QUIT", file, .. args];
         foreach (string a in all)
         {
             psi.ArgumentList.Add(a);
