@@ -123,10 +123,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
                 () => $"FRR's path to {NodeNet1} refreshed (not stale); seen {frr.Paths(NodeNet1).ToJsonString()}");
             Poll.Until(() => !leafNs.Routes().Contains("10.200.2.0/24", StringComparison.Ordinal), TimeSpan.FromSeconds(10),
                 () => $"leaf kernel route to {NodeNet2} removed; seen:\n{leafNs.Routes()}");
-            watch.Stop();
-            output.WriteLine($"leaf kernel route to {NodeNet1}: {watch.Samples} samples during the restart, {watch.Misses} missing");
-            Assert.True(watch.Misses == 0, $"the leaf's kernel route to {NodeNet1} was missing in {watch.Misses} of {watch.Samples} samples: {watch.FirstMiss}");
-            Assert.True(watch.Samples > 10, $"the route was sampled only {watch.Samples} times");
+            watch.StopAndAssertNeverMissing($"the leaf's kernel route to {NodeNet1}", output.WriteLine);
         }
         finally
         {
@@ -182,13 +179,8 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             Assert.Contains("restarting with forwarding state kept", stack.Output, StringComparison.Ordinal);
             Poll.Until(() => stack.Output.Contains("R bit cleared", StringComparison.Ordinal), Converge,
                 () => $"stackbgpd converged after its restart; log:\n{Tail(stack.Output)}");
-            leafWatch.Stop();
-            nodeWatch.Stop();
-            output.WriteLine($"leaf kernel route to {NodeNet1}: {leafWatch.Samples} samples during the restart, {leafWatch.Misses} missing");
-            output.WriteLine($"node kernel route to {LeafNet1}: {nodeWatch.Samples} samples during the restart, {nodeWatch.Misses} missing");
-            Assert.True(leafWatch.Misses == 0, $"the leaf's kernel route to {NodeNet1} was missing in {leafWatch.Misses} of {leafWatch.Samples} samples: {leafWatch.FirstMiss}");
-            Assert.True(nodeWatch.Misses == 0, $"the node's kernel route to {LeafNet1} was missing in {nodeWatch.Misses} of {nodeWatch.Samples} samples: {nodeWatch.FirstMiss}");
-            Assert.True(leafWatch.Samples > 10, $"the route was sampled only {leafWatch.Samples} times");
+            leafWatch.StopAndAssertNeverMissing($"the leaf's kernel route to {NodeNet1}", output.WriteLine);
+            nodeWatch.StopAndAssertNeverMissing($"the node's kernel route to {LeafNet1}", output.WriteLine, minSamples: 0);
         }
         finally
         {
@@ -260,10 +252,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             Assert.True(Via(nodeNs, LeafNet1, Leaf), "the route still announced stays:\n" + nodeNs.Routes());
             Assert.Contains("R bit cleared", stack.Output, StringComparison.Ordinal);
             Assert.Contains("restarting with forwarding state kept", stack.Output, StringComparison.Ordinal);
-            watch.Stop();
-            output.WriteLine($"node kernel route to {LeafNet1}: {watch.Samples} samples during the restart, {watch.Misses} missing");
-            Assert.True(watch.Misses == 0, $"the node's kernel route to {LeafNet1} was missing in {watch.Misses} of {watch.Samples} samples: {watch.FirstMiss}");
-            Assert.True(watch.Samples > 10, $"the route was sampled only {watch.Samples} times");
+            watch.StopAndAssertNeverMissing($"the node's kernel route to {LeafNet1}", output.WriteLine);
         }
         finally
         {
@@ -304,10 +293,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
                 () => $"stackbgpd's path to {LeafNet1} refreshed; seen {stack.Paths(LeafNet1).ToJsonString()}");
             Poll.Until(() => !Via(nodeNs, LeafNet2, Leaf), TimeSpan.FromSeconds(10),
                 () => $"node kernel route to {LeafNet2} removed after the sweep; seen:\n{nodeNs.Routes()}");
-            watch.Stop();
-            output.WriteLine($"node kernel route to {LeafNet1}: {watch.Samples} samples during FRR's restart, {watch.Misses} missing");
-            Assert.True(watch.Misses == 0, $"the node's kernel route to {LeafNet1} was missing in {watch.Misses} of {watch.Samples} samples: {watch.FirstMiss}");
-            Assert.True(watch.Samples > 10, $"the route was sampled only {watch.Samples} times");
+            watch.StopAndAssertNeverMissing($"the node's kernel route to {LeafNet1}", output.WriteLine);
         }
         finally
         {
@@ -376,9 +362,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             PeeringTests.WaitStack(stack, Leaf);
             Poll.Until(() => !StackLlgrStale(stack, LeafNet1) && !StackStale(stack, LeafNet1) && stack.Paths(LeafNet1).Count == 1, Converge,
                 () => $"{LeafNet1} refreshed by the restarted FRR (no llgr-stale, not stale); seen {stack.Cli($"show bgp ipv4 unicast {LeafNet1} json")}");
-            watch.Stop();
-            output.WriteLine($"node kernel route to {LeafNet1}: {watch.Samples} samples, {watch.Misses} missing");
-            Assert.True(watch.Misses == 0, $"the node's kernel route to {LeafNet1} was missing in {watch.Misses} of {watch.Samples} samples: {watch.FirstMiss}");
+            watch.StopAndAssertNeverMissing($"the node's kernel route to {LeafNet1}", output.WriteLine, minSamples: 0);
         }
         finally
         {
@@ -449,8 +433,7 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             PeeringTests.WaitStack(stack, Leaf);
             Poll.Until(() => stack.Paths(LeafNet1).Count == 1 && !StackStale(stack, LeafNet1), Converge,
                 () => $"{LeafNet1} refreshed after the session came back; seen {stack.Paths(LeafNet1).ToJsonString()}");
-            watch.Stop();
-            Assert.True(watch.Misses == 0, $"the node's kernel route to {LeafNet1} was missing in {watch.Misses} of {watch.Samples} samples: {watch.FirstMiss}");
+            watch.StopAndAssertNeverMissing($"the node's kernel route to {LeafNet1}", output.WriteLine, minSamples: 0);
 
             // `clear bgp` on FRR is an Administrative Reset, sent as a Hard Reset (bgp hard-administrative-reset, the
             // default): no graceful restart, stackbgpd withdraws the routes
@@ -504,6 +487,15 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
         {
             _stop.Cancel();
             _thread.Join();
+        }
+
+        /// <summary>Stops sampling and asserts the route was present in every sample (and sampled often enough to mean it).</summary>
+        public void StopAndAssertNeverMissing(string what, Action<string> log, int minSamples = 10)
+        {
+            Stop();
+            log($"{what}: {Samples} samples, {Misses} missing");
+            Assert.True(Misses == 0, $"{what} was missing in {Misses} of {Samples} samples: {FirstMiss}");
+            Assert.True(Samples > minSamples, $"{what} was sampled only {Samples} times");
         }
 
         public void Dispose()
