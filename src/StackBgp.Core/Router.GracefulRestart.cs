@@ -33,9 +33,47 @@ public sealed partial class Router
     /// told so (<see cref="RouterOptions.GracefulRestartRestarting"/>, FRR's <c>bgpd -K</c>) or the FIB found our
     /// routes still in the kernel from the previous run (they kept forwarding while we were away).
     /// </summary>
-    private bool DetectRestart(BgpInstance? bgp) =>
-        bgp is not null && !bgp.GracefulRestartDisable && GracefulRestartConfigured(bgp)
-        && (_options.GracefulRestartRestarting ?? (_kernel?.PreservedRoutes > 0));
+    private bool DetectRestart(BgpInstance? bgp)
+    {
+        // The marker of a graceful stop is read (and removed) whatever the config says now: it is good for one start.
+        bool marked = TakeRestartMarker();
+        return bgp is not null && !bgp.GracefulRestartDisable && GracefulRestartConfigured(bgp)
+            && (_options.GracefulRestartRestarting ?? (marked || _kernel?.PreservedRoutes > 0));
+    }
+
+    private string? RestartMarkerPath => _options.StateDirectory is { } dir ? Path.Combine(dir, "graceful-restart") : null;
+
+    /// <summary>A graceful stop to at least one peer: note until when our peers keep our routes (the longest restart time).</summary>
+    private void WriteRestartMarker(int restartSeconds)
+    {
+        if (RestartMarkerPath is not { } path) return;
+        try
+        {
+            File.WriteAllText(path, Time.GetUtcNow().AddSeconds(restartSeconds).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) + "\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.Logger.LogWarning("graceful restart: could not write {Path}: {Error}", path, e.Message);
+        }
+    }
+
+    /// <summary>True when the previous run stopped gracefully and its peers still keep our routes (the deadline has not passed).</summary>
+    private bool TakeRestartMarker()
+    {
+        if (RestartMarkerPath is not { } path || !File.Exists(path)) return false;
+        try
+        {
+            string text = File.ReadAllText(path).Trim();
+            File.Delete(path);
+            return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long deadline)
+                && Time.GetUtcNow().ToUnixTimeSeconds() < deadline;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.Logger.LogWarning("graceful restart: could not read {Path}: {Error}", path, e.Message);
+            return false;
+        }
+    }
 
     /// <summary>The graceful-restart capability for a neighbor (null = not sent: <c>graceful-restart-disable</c>).</summary>
     internal GracefulRestartCapability? BuildGracefulRestart(EffectiveNeighbor n, BgpInstance bgp, bool restarting)

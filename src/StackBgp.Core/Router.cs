@@ -124,12 +124,14 @@ public sealed partial class Router : IAsyncDisposable
         // learned from the peers leave the kernel with them.
         if (mode != RouterStopMode.Withdraw) _kernel?.HoldRoutes();
         var stops = new List<Task>();
+        int longestRestart = 0;
         foreach (var p in _peers.Values)
         {
             if (p.Session is not { } s) continue;
             if (mode == RouterStopMode.GracefulRestart && GracefulStopRestartTime(p) is { } restartTime)
             {
                 GrLog.GracefulStop(Log.Logger, p.Config.Id, restartTime);
+                longestRestart = Math.Max(longestRestart, restartTime);
                 p.StoppingForRestart = true;
                 stops.Add(s.StopForRestartAsync());
                 continue;
@@ -138,6 +140,7 @@ public sealed partial class Router : IAsyncDisposable
                 GrLog.FullStop(Log.Logger, p.Config.Id, mode == RouterStopMode.Withdraw ? "full stop requested" : "graceful restart not negotiated in both directions");
             stops.Add(s.StopAsync(CeaseSubcode.AdministrativeShutdown, null));
         }
+        if (longestRestart > 0) WriteRestartMarker(longestRestart);
         try
         {
             await Task.WhenAll(stops).WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -23,4 +23,12 @@ public sealed record RouterOptions
     /// routes of ours were kept there by the previous run.
     /// </summary>
     public bool? GracefulRestartRestarting { get; init; }
+
+    /// <summary>
+    /// Where the instance keeps state between runs (the daemon: the directory of its API socket). A
+    /// graceful stop (SIGTERM with graceful restart negotiated) leaves a marker there with its restart
+    /// deadline, so the next start knows it is a restart even when it kept no routes in the kernel (a node
+    /// that only originates). Null = no marker.
+    /// </summary>
+    public string? StateDirectory { get; init; }
 }

@@ -44,7 +44,9 @@ internal static class DaemonHost
             }
         });
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton(sp => new Router(config, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System, options.RouterOptions));
+        // The socket's directory (per network namespace, on /run) also holds the graceful-restart marker between runs.
+        var routerOptions = options.RouterOptions with { StateDirectory = options.RouterOptions.StateDirectory ?? Path.GetDirectoryName(socketPath) };
+        builder.Services.AddSingleton(sp => new Router(config, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System, routerOptions));
         // The daemon handles SIGTERM and SIGINT itself (they stop differently): the host's console lifetime must not.
         builder.Services.AddSingleton<IHostLifetime, SignalLifetime>();
 

@@ -24,6 +24,14 @@ public sealed class GracefulRestartRouterTests
 
     private static (Router A, Router B) Pair(string grA, string grB, bool aRestarting, string neighborA = "")
     {
+        var (a, b, _) = PairWithRestart(grA, grB, aRestarting, neighborA, stateDirectory: null);
+        return (a, b);
+    }
+
+    /// <summary>Like <see cref="Pair"/>, plus a factory for a new ra (same config and ports) to start after ra stopped;
+    /// with a state directory ra decides "restarting" from the graceful-stop marker there.</summary>
+    private static (Router A, Router B, Func<Router> NewA) PairWithRestart(string grA, string grB, bool aRestarting, string neighborA, string? stateDirectory)
+    {
         int p = Interlocked.Increment(ref _nextPort);
         var a = Parse($"""
             hostname ra
@@ -60,11 +68,15 @@ public sealed class GracefulRestartRouterTests
             route-map NH permit 10
              set ip next-hop 192.0.2.2
             """);
-        var ra = new Router(a, NullLoggerFactory.Instance, TimeProvider.System,
-            new RouterOptions { Kernel = false, ListenPort = p, ListenAddresses = [IPAddress.Parse("127.0.0.4")], GracefulRestartRestarting = aRestarting });
+        var optionsA = new RouterOptions
+        {
+            Kernel = false, ListenPort = p, ListenAddresses = [IPAddress.Parse("127.0.0.4")],
+            GracefulRestartRestarting = stateDirectory is null ? aRestarting : null, StateDirectory = stateDirectory,
+        };
+        Router NewA() => new(a, NullLoggerFactory.Instance, TimeProvider.System, optionsA);
         var rb = new Router(b, NullLoggerFactory.Instance, TimeProvider.System,
             new RouterOptions { Kernel = false, ListenPort = p, ListenAddresses = [IPAddress.Parse("127.0.0.5")] });
-        return (ra, rb);
+        return (NewA(), rb, NewA);
     }
 
     private static async Task<JsonNode> UntilJson(Router r, string command, Func<JsonNode, bool> ok, string expected)
@@ -162,6 +174,73 @@ public sealed class GracefulRestartRouterTests
         {
             await b.StopAsync(RouterStopMode.Withdraw, CancellationToken.None);
             await a.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_node_that_kept_no_routes_restarts_as_restarting_speaker_after_a_graceful_stop_and_only_once()
+    {
+        // ra only originates (no kernel routes to find at start): the marker of its graceful stop is what tells
+        // the next start that its peers still hold its routes, so that it sends the R bit and defers.
+        string dir = Directory.CreateTempSubdirectory("sbgp-gr-").FullName;
+        var (a, b, newA) = PairWithRestart(" bgp graceful-restart", " bgp graceful-restart", aRestarting: false, "", dir);
+        await a.StartAsync(CancellationToken.None);
+        await b.StartAsync(CancellationToken.None);
+        Router? a2 = null, a3 = null;
+        try
+        {
+            var first = await UntilJson(b, "show bgp neighbors json", j => j["127.0.0.4"]?["gracefulRestartInfo"]?["rBit"] is not null, "ra's GR capability at rb");
+            Assert.False((bool)first["127.0.0.4"]!["gracefulRestartInfo"]!["rBit"]!); // a cold start: no marker
+            await UntilJson(a, "show bgp neighbors json", j => j["127.0.0.5"]?["gracefulRestartInfo"]?["remoteGrMode"] is not null, "ra sees rb's GR capability");
+            await a.StopAsync(CancellationToken.None); // SIGTERM: graceful stop, marker written
+            await a.DisposeAsync();
+            Assert.True(File.Exists(Path.Combine(dir, "graceful-restart")), "the graceful stop leaves its marker");
+
+            a2 = newA();
+            await a2.StartAsync(CancellationToken.None);
+            var again = await UntilJson(b, "show bgp neighbors json",
+                j => (string?)j["127.0.0.4"]?["bgpState"] == "Established" && (bool?)j["127.0.0.4"]?["gracefulRestartInfo"]?["rBit"] == true,
+                "rb sees the R bit of the restarted ra");
+            Assert.False(File.Exists(Path.Combine(dir, "graceful-restart")), "the marker is good for one start");
+            await a2.StopAsync(RouterStopMode.Withdraw, CancellationToken.None); // SIGINT: stop for good, no marker
+            await a2.DisposeAsync();
+            Assert.False(File.Exists(Path.Combine(dir, "graceful-restart")), "a stop for good leaves no marker");
+
+            a3 = newA();
+            await a3.StartAsync(CancellationToken.None);
+            await UntilJson(b, "show bgp neighbors json",
+                j => (string?)j["127.0.0.4"]?["bgpState"] == "Established" && (bool?)j["127.0.0.4"]?["gracefulRestartInfo"]?["rBit"] == false,
+                "a cold start again after a stop for good: no R bit");
+        }
+        finally
+        {
+            await b.StopAsync(RouterStopMode.Withdraw, CancellationToken.None);
+            if (a3 is not null) await a3.DisposeAsync();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task An_expired_graceful_stop_marker_is_ignored_and_removed()
+    {
+        string dir = Directory.CreateTempSubdirectory("sbgp-gr-").FullName;
+        // the peers' restart time ran out an hour ago: they dropped our routes, this is a cold start
+        File.WriteAllText(Path.Combine(dir, "graceful-restart"), (DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 3600).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var (a, b, _) = PairWithRestart(" bgp graceful-restart", " bgp graceful-restart", aRestarting: false, "", dir);
+        await a.StartAsync(CancellationToken.None);
+        await b.StartAsync(CancellationToken.None);
+        try
+        {
+            await UntilJson(b, "show bgp neighbors json",
+                j => (string?)j["127.0.0.4"]?["bgpState"] == "Established" && (bool?)j["127.0.0.4"]?["gracefulRestartInfo"]?["rBit"] == false,
+                "no R bit after an expired marker");
+            Assert.False(File.Exists(Path.Combine(dir, "graceful-restart")));
+        }
+        finally
+        {
+            await b.StopAsync(RouterStopMode.Withdraw, CancellationToken.None);
+            await a.DisposeAsync();
+            Directory.Delete(dir, recursive: true);
         }
     }
 
