@@ -82,13 +82,28 @@ public sealed class LabProcess : IDisposable
         }
     }
 
-    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>.</summary>
+    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>; returns once the last output line has been read.</summary>
     public void Stop(TimeSpan grace)
     {
         if (!_process.HasExited)
         {
             Shell.Stop(_process.Id, grace);
             _process.WaitForExit(TimeSpan.FromSeconds(5));
+        }
+
+        WaitForOutputEnd();
+    }
+
+    /// <summary>
+    /// After the process has exited: waits (at most 5 s) until its redirected output has been read to the end.
+    /// HasExited turns true before the asynchronous readers have delivered the last lines, so a test that
+    /// reads <see cref="Output"/> right after the exit could miss what the program wrote while stopping.
+    /// </summary>
+    public void WaitForOutputEnd()
+    {
+        if (_process.HasExited)
+        {
+            Task.Run(() => _process.WaitForExit()).Wait(TimeSpan.FromSeconds(5));
         }
     }
 

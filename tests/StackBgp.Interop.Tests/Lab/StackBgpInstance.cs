@@ -76,6 +76,7 @@ public sealed class StackBgpInstance : BgpPeerBase
         LabProcess p = Process;
         p.Signal(Shell.SigKill);
         Poll.Until(() => p.HasExited, TimeSpan.FromSeconds(10), () => $"stackbgpd (pid {p.Pid}) to exit after SIGKILL");
+        p.WaitForOutputEnd();
     }
 
     /// <summary>SIGINT (stackbgpd's stop for good: every peer withdraws its routes) and wait until the process is gone.</summary>
@@ -84,6 +85,7 @@ public sealed class StackBgpInstance : BgpPeerBase
         LabProcess p = Process;
         p.Signal(Shell.SigInt);
         Poll.Until(() => p.HasExited, grace, () => $"stackbgpd (pid {p.Pid}) to exit after SIGINT; output:\n{p.Output}");
+        p.WaitForOutputEnd();
     }
 
     /// <summary>Starts stackbgpd again in the same namespace (optionally with a new config) and waits until the CLI answers.</summary>

@@ -160,7 +160,8 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
             output.WriteLine($"stackbgpd exited {exit.TotalMilliseconds:F0} ms after SIGTERM");
             Assert.True(exit < TimeSpan.FromSeconds(5), $"stackbgpd exited on its own after SIGTERM, not by the SIGKILL fallback ({exit})");
             Assert.False(stack.Process.Output.Contains("Hard Reset", StringComparison.Ordinal), "no Hard Reset sent on SIGTERM:\n" + Tail(stack.Process.Output));
-            Assert.Contains($"graceful restart: neighbor {Leaf} keeps our routes for restart-time 120 s", stack.Process.Output, StringComparison.Ordinal);
+            Assert.True(stack.Process.Output.Contains($"graceful restart: neighbor {Leaf} keeps our routes for restart-time 120 s", StringComparison.Ordinal),
+                "stackbgpd to log the graceful-restart path for the leaf on SIGTERM:\n" + Tail(stack.Process.Output));
             Poll.Until(() => FrrStale(frr, NodeNet1) && FrrStale(frr, NodeNet2), TimeSpan.FromSeconds(30),
                 () => $"FRR to keep stackbgpd's routes marked stale after its SIGTERM; seen {frr.BgpRoutes().ToJsonString()}\nstackbgpd:\n{Tail(stack.Process.Output)}");
             Assert.Equal(notificationsBefore, FrrNotificationsReceived(frr));
