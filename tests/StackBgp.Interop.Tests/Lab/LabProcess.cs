@@ -94,6 +94,18 @@ public sealed class LabProcess : IDisposable
         WaitForOutputEnd();
     }
 
+    /// <summary>Waits for the process to exit (at most <paramref name="timeout"/>) and for its output to be read; false on timeout.</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            return false;
+        }
+
+        WaitForOutputEnd();
+        return true;
+    }
+
     /// <summary>
     /// After the process has exited: waits (at most 5 s) until its redirected output has been read to the end.
     /// HasExited turns true before the asynchronous readers have delivered the last lines, so a test that

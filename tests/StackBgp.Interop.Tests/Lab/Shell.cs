@@ -125,22 +125,65 @@ public static partial class Shell
             return;
         }
 
-        var deadline = Stopwatch.StartNew();
-        while (IsAlive(pid) && deadline.Elapsed < grace)
-        {
-            Thread.Sleep(20);
-        }
-
-        if (IsAlive(pid))
+        if (!WaitForExit(pid, grace))
         {
             Signal(pid, SigKill);
-            var killDeadline = Stopwatch.StartNew();
-            while (IsAlive(pid) && killDeadline.Elapsed < TimeSpan.FromSeconds(5))
-            {
-                Thread.Sleep(20);
-            }
+            WaitForExit(pid, TimeSpan.FromSeconds(5));
         }
     }
+
+    /// <summary>
+    /// Waits until process <paramref name="pid"/> (not necessarily our child) has exited, at most
+    /// <paramref name="timeout"/>: a pidfd becomes readable when the process exits (Linux 5.3+), so
+    /// this is a wait for the event itself, not a polling loop. True when it is gone.
+    /// </summary>
+    public static bool WaitForExit(int pid, TimeSpan timeout)
+    {
+        int fd = (int)syscall(SysPidfdOpen, pid, 0);
+        if (fd < 0)
+        {
+            return !IsAlive(pid); // ESRCH: already gone
+        }
+
+        try
+        {
+            var deadline = Stopwatch.StartNew();
+            var pfd = new PollFd { Fd = fd, Events = PollIn };
+            while (true)
+            {
+                int left = (int)Math.Clamp((timeout - deadline.Elapsed).TotalMilliseconds, 0, int.MaxValue);
+                int r = poll(ref pfd, 1, left);
+                if (r > 0 || left == 0 || (r < 0 && Marshal.GetLastPInvokeError() != 4 /* EINTR */))
+                {
+                    return !IsAlive(pid);
+                }
+            }
+        }
+        finally
+        {
+            close(fd);
+        }
+    }
+
+    private const long SysPidfdOpen = 434;
+    private const short PollIn = 1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial long syscall(long number, long arg1, long arg2);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int poll(ref PollFd fds, ulong nfds, int timeout);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
 
     /// <summary>Checks that a program is installed; a missing peer is a setup failure, never a silent skip.</summary>
     public static string Require(string program)

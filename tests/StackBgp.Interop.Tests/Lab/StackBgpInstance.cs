@@ -75,8 +75,10 @@ public sealed class StackBgpInstance : BgpPeerBase
     {
         LabProcess p = Process;
         p.Signal(Shell.SigKill);
-        Poll.Until(() => p.HasExited, TimeSpan.FromSeconds(10), () => $"stackbgpd (pid {p.Pid}) to exit after SIGKILL");
-        p.WaitForOutputEnd();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(10)))
+        {
+            throw new TimeoutException($"after 10 s: stackbgpd (pid {p.Pid}) to exit after SIGKILL");
+        }
     }
 
     /// <summary>SIGINT (stackbgpd's stop for good: every peer withdraws its routes) and wait until the process is gone.</summary>
@@ -84,8 +86,10 @@ public sealed class StackBgpInstance : BgpPeerBase
     {
         LabProcess p = Process;
         p.Signal(Shell.SigInt);
-        Poll.Until(() => p.HasExited, grace, () => $"stackbgpd (pid {p.Pid}) to exit after SIGINT; output:\n{p.Output}");
-        p.WaitForOutputEnd();
+        if (!p.WaitForExit(grace))
+        {
+            throw new TimeoutException($"after {grace.TotalSeconds:0.#} s: stackbgpd (pid {p.Pid}) to exit after SIGINT; output:\n{p.Output}");
+        }
     }
 
     /// <summary>Starts stackbgpd again in the same namespace (optionally with a new config) and waits until the CLI answers.</summary>
