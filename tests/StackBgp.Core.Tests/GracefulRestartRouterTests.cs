@@ -191,7 +191,12 @@ public sealed class GracefulRestartRouterTests
         {
             var first = await UntilJson(b, "show bgp neighbors json", j => j["127.0.0.4"]?["gracefulRestartInfo"]?["rBit"] is not null, "ra's GR capability at rb");
             Assert.False((bool)first["127.0.0.4"]!["gracefulRestartInfo"]!["rBit"]!); // a cold start: no marker
-            await UntilJson(a, "show bgp neighbors json", j => j["127.0.0.5"]?["gracefulRestartInfo"]?["remoteGrMode"] is not null, "ra sees rb's GR capability");
+            // both ends Established on one session with graceful restart negotiated (a connection collision
+            // early on can leave the show output ahead of the session that survives)
+            await UntilJson(a, "show bgp neighbors json",
+                j => (string?)j["127.0.0.5"]?["bgpState"] == "Established" && j["127.0.0.5"]?["gracefulRestartInfo"]?["remoteGrMode"] is not null,
+                "ra Established with rb's GR capability");
+            await UntilJson(b, "show bgp ipv4 unicast json", j => j["routes"]?["10.1.0.0/24"] is not null, "ra's route at rb");
             await a.StopAsync(CancellationToken.None); // SIGTERM: graceful stop, marker written
             await a.DisposeAsync();
             Assert.True(File.Exists(Path.Combine(dir, "graceful-restart")), "the graceful stop leaves its marker");
