@@ -35,8 +35,11 @@ internal sealed class KernelBridge : IFibSink
     private readonly System.Collections.Concurrent.ConcurrentDictionary<IPAddress, NextHopResolution?> _nextHops = new();
     private Task _nhtTask = Task.CompletedTask;
     private readonly CancellationTokenSource _stop = new();
-    // Prefix → what the FIB holds now (for show ip route); written by the FIB task only.
-    private ImmutableDictionary<Prefix, KernelRoute> _installed = ImmutableDictionary<Prefix, KernelRoute>.Empty;
+    // Prefixes handed to the FIB programmer as installed (FIB task only): a removal is sent only for these.
+    private readonly HashSet<Prefix> _installed = [];
+    // Next-hop set → kernel next hops: a full table has a handful of next-hop sets, so a route costs no
+    // address conversion or tracking call. An entry naming interfaces is reused while their indexes hold.
+    private readonly Dictionary<NextHopSetKey, CachedHops> _hopCache = [];
     private Task _fibTask = Task.CompletedTask;
     private Task _linkTask = Task.CompletedTask;
     private volatile bool _redistributing;
@@ -58,6 +61,7 @@ internal sealed class KernelBridge : IFibSink
             StaleGraceTime = GraceTime(router.Config, fibConfig.SweepTimeSeconds ?? 60),
             RemoveRoutesOnStop = false,
             TimeProvider = router.Time,
+            RoutesChanged = prefixes => _nht?.RoutesChanged(prefixes),
         }, loggerFactory.CreateLogger<FibProgrammer>());
         _nht = new NextHopTracker(new NextHopTrackerOptions { ResolveViaDefault = router.Config.IpNhtResolveViaDefault || router.Config.Ipv6NhtResolveViaDefault },
             loggerFactory.CreateLogger<NextHopTracker>());
@@ -86,8 +90,6 @@ internal sealed class KernelBridge : IFibSink
     /// <summary>The RIB converged after a restart: sweep the kernel routes nobody wants again (after the queued changes).</summary>
     public void Converged() => _fibQueue.Writer.TryWrite(SweepMarker);
 
-    public IReadOnlyDictionary<Prefix, KernelRoute> Installed => _installed;
-
     public IReadOnlyDictionary<int, InterfaceState> Interfaces => _links.Interfaces;
 
     /// <summary>The interface a tracked gateway resolves through now (for `show ip route`), or null.</summary>
@@ -103,6 +105,7 @@ internal sealed class KernelBridge : IFibSink
         await _links.StartAsync(cancellationToken).ConfigureAwait(false);
         await _fib.StartAsync(cancellationToken).ConfigureAwait(false);
         PreservedRoutes = (await _fib.GetRoutesAsync(cancellationToken).ConfigureAwait(false)).Count(r => r.State == FibEntryState.Stale);
+        _nht.IgnoreRouteNotificationsFrom(_fib.PortId);
         await _nht.StartAsync(cancellationToken).ConfigureAwait(false);
         _fibTask = FibLoopAsync(_stop.Token);
         _nhtTask = NhtLoopAsync(_stop.Token);
@@ -255,7 +258,6 @@ internal sealed class KernelBridge : IFibSink
     {
         await Task.Yield();
         var reader = _fibQueue.Reader;
-        var batch = new List<LinuxRouteChange>();
         var latest = new Dictionary<Prefix, FibRouteChange>();
         while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
         {
@@ -266,8 +268,7 @@ internal sealed class KernelBridge : IFibSink
                 if (ReferenceEquals(changes, SweepMarker)) sweep = true;
                 foreach (var c in changes) latest[c.Prefix] = c;
             }
-            batch.Clear();
-            var installed = _installed.ToBuilder();
+            var batch = new List<LinuxRouteChange>(latest.Count);
             foreach (var c in latest.Values)
             {
                 var net = new IPNetwork(c.Prefix.Address, c.Prefix.Length);
@@ -284,30 +285,37 @@ internal sealed class KernelBridge : IFibSink
                 }
                 if (route is null)
                 {
-                    if (installed.Remove(c.Prefix)) batch.Add(LinuxRouteChange.Remove(net));
+                    if (_installed.Remove(c.Prefix)) batch.Add(LinuxRouteChange.Remove(net));
                 }
                 else
                 {
-                    installed[c.Prefix] = route;
+                    _installed.Add(c.Prefix);
                     batch.Add(LinuxRouteChange.Install(route));
                 }
             }
-            _installed = installed.ToImmutable();
             // Stopping: the kernel keeps what it has (FRR's -r); neither apply nor sweep.
             if (_holdRoutes) continue;
-            if (batch.Count > 0)
-            {
-                try
-                {
-                    var result = await _fib.ApplyAsync(batch, ct).ConfigureAwait(false);
-                    foreach (var e in result.Errors) _router.Log.FibError(e.ToString());
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    _router.Log.FibError($"{batch.Count} route change(s) not applied: {e.Message}");
-                }
-            }
-            if (sweep) await _fib.SweepStaleAsync().ConfigureAwait(false);
+            // Not awaited: the programmer merges what queues up while the kernel works on the previous batch,
+            // and this task goes on converting the RIB's next changes meanwhile (the two run on both cores).
+            if (batch.Count > 0) _ = ReportAsync(_fib.ApplyAsync(batch, ct), batch.Count);
+            if (sweep) _ = _fib.SweepStaleAsync();
+        }
+    }
+
+    private async Task ReportAsync(Task<FibApplyResult> apply, int count)
+    {
+        try
+        {
+            var result = await apply.ConfigureAwait(false);
+            foreach (var e in result.Errors) _router.Log.FibError(e.ToString());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _router.Log.FibError($"{count} route change(s) not applied: {e.Message}");
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping: the programmer still applies what was queued
         }
     }
 
@@ -323,10 +331,38 @@ internal sealed class KernelBridge : IFibSink
             src = RedistributionRoutePolicy.SourceAddress(_router.Policy, rm, c.Prefix, out bool permit);
             if (!permit) return null;
         }
-        var hops = new List<KernelNextHop>(c.NextHops.Length);
-        foreach (var nh in c.NextHops)
+        var key = new NextHopSetKey(c.NextHops);
+        if (!_hopCache.TryGetValue(key, out var cached) || !cached.StillValid(c.NextHops, this))
         {
-            int ifIndex = nh.Interface is null ? 0 : _links.Find(nh.Interface)?.IfIndex ?? 0;
+            if (_hopCache.Count >= 4096) _hopCache.Clear();
+            _hopCache[key] = cached = new CachedHops(KernelNextHops(c.NextHops, out int[] ifIndexes), ifIndexes);
+        }
+        if (cached.Hops.Length == 0) return null;
+        return new KernelRoute(net, cached.Hops, RouteTable.Main, _protocol, BgpRouteMetric, src);
+    }
+
+    private int IfIndexOf(string? name) => name is null ? 0 : _links.Find(name)?.IfIndex ?? 0;
+
+    private sealed record CachedHops(KernelNextHop[] Hops, int[] IfIndexes)
+    {
+        public bool StillValid(ImmutableArray<FibNextHop> nextHops, KernelBridge bridge)
+        {
+            for (int i = 0; i < nextHops.Length; i++)
+            {
+                if (nextHops[i].Interface is { } name && bridge.IfIndexOf(name) != IfIndexes[i]) return false;
+            }
+            return true;
+        }
+    }
+
+    private KernelNextHop[] KernelNextHops(ImmutableArray<FibNextHop> nextHops, out int[] ifIndexes)
+    {
+        ifIndexes = new int[nextHops.Length];
+        var hops = new List<KernelNextHop>(nextHops.Length);
+        for (int i = 0; i < nextHops.Length; i++)
+        {
+            var nh = nextHops[i];
+            int ifIndex = ifIndexes[i] = IfIndexOf(nh.Interface);
             IPAddress? gw = NextHopAddress(nh.NextHop, ifIndex != 0);
             if (gw is null) continue;
             // A link-local gateway needs its interface; without one the kernel cannot use it.
@@ -339,8 +375,24 @@ internal sealed class KernelBridge : IFibSink
             // (as zebra does): a third-party next hop may well sit behind another link.
             hops.Add(new KernelNextHop(gw, gw.IsIPv6LinkLocal ? ifIndex : 0));
         }
-        if (hops.Count == 0) return null;
-        return new KernelRoute(net, hops, RouteTable.Main, _protocol, BgpRouteMetric, src);
+        return [.. hops];
+    }
+
+    /// <summary>An ECMP next-hop set compared by content (the RIB builds a new array per prefix).</summary>
+    private readonly struct NextHopSetKey(ImmutableArray<FibNextHop> hops) : IEquatable<NextHopSetKey>
+    {
+        private readonly ImmutableArray<FibNextHop> _hops = hops;
+
+        public bool Equals(NextHopSetKey other) => _hops.AsSpan().SequenceEqual(other._hops.AsSpan());
+
+        public override bool Equals(object? obj) => obj is NextHopSetKey k && Equals(k);
+
+        public override int GetHashCode()
+        {
+            var h = new HashCode();
+            foreach (var nh in _hops) h.Add(nh);
+            return h.ToHashCode();
+        }
     }
 
     /// <summary>A next hop seen for the first time is tracked from now on; its resolutions reach the RIB.</summary>

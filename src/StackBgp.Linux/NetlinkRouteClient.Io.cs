@@ -17,16 +17,19 @@ public sealed partial class NetlinkRouteClient
 {
     /// <summary>
     /// Sends <paramref name="count"/> requests, as many per datagram as fit, and waits after each
-    /// datagram until every request in it is answered by an NLMSG_ERROR (the ACK, or the error).
-    /// rtnetlink handles a datagram's requests one after the other inside sendmsg, so all
-    /// answers are queued once sendmsg returns; a lost ACK (receive-buffer overrun) completes
-    /// the request with ENOBUFS: its outcome is unknown.
+    /// datagram until every request in it is answered. Only the datagram's last request asks for
+    /// an ACK (NLM_F_ACK): the kernel answers a failed request with its NLMSG_ERROR anyway, and it
+    /// handles a datagram's requests in order inside sendmsg, so once the last one's answer is read
+    /// every earlier error (and reply) has been read too, and a request without one succeeded.
+    /// That is one receive per datagram instead of one per route. A lost answer (receive-buffer
+    /// overrun) completes the unanswered requests with ENOBUFS: their outcome is unknown.
     /// </summary>
     internal async Task RunAsync(int count, RequestEncoder encode, ReplyHandler? onReply, CompletionHandler onDone, CancellationToken cancellationToken)
     {
         int chunkCapacity = Math.Min(count, _maxPerChunk);
         int[] map = new int[chunkCapacity];
         bool[] done = new bool[chunkCapacity];
+        int[] starts = new int[chunkCapacity];
         int next = 0;
         while (next < count)
         {
@@ -38,6 +41,7 @@ public sealed partial class NetlinkRouteClient
                 int mark = _builder.Length;
                 if (encode(next, _builder, unchecked(first + (uint)n)))
                 {
+                    starts[n] = mark;
                     map[n++] = next;
                 }
                 else
@@ -51,6 +55,11 @@ public sealed partial class NetlinkRouteClient
             if (n == 0)
             {
                 continue;
+            }
+
+            for (int i = 0; i < n - 1; i++)
+            {
+                _builder.ClearFlags(starts[i], Nl.FAck);
             }
 
             _seq = unchecked(_seq + (uint)n);
@@ -109,6 +118,20 @@ public sealed partial class NetlinkRouteClient
                     done[offset] = true;
                     completed++;
                     onDone(map[offset], errno, text);
+                }
+
+                if (offset == n - 1)
+                {
+                    // The last request's answer: every earlier request without an error succeeded.
+                    for (int i = 0; i < n - 1; i++)
+                    {
+                        if (!done[i])
+                        {
+                            done[i] = true;
+                            completed++;
+                            onDone(map[i], 0, null);
+                        }
+                    }
                 }
             }
             else if (m.Type != Nl.Done && m.Type != Nl.Noop)

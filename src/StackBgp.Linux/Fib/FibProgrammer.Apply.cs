@@ -115,6 +115,7 @@ public sealed partial class FibProgrammer
 
         IReadOnlyList<RouteError> errors = await _client!.ExecuteAsync(ops).ConfigureAwait(false);
         _ = Interlocked.Add(ref _requestCount, ops.Count);
+        ReportChanged(ops);
         int e = 0;
         for (int i = 0; i < ops.Count; i++)
         {
@@ -172,6 +173,20 @@ public sealed partial class FibProgrammer
         }
 
         return followUp;
+    }
+
+    private void ReportChanged(List<RouteOperation> ops)
+    {
+        if (_options.RoutesChanged is { } report && ops.Count > 0)
+        {
+            var prefixes = new System.Net.IPNetwork[ops.Count];
+            for (int i = 0; i < ops.Count; i++)
+            {
+                prefixes[i] = ops[i].Route.Prefix;
+            }
+
+            report(prefixes);
+        }
     }
 
     private static int NormalizeTable(int table) => table == 0 ? RouteTable.Main : table;

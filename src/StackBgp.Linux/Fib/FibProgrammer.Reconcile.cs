@@ -181,6 +181,7 @@ public sealed partial class FibProgrammer
 
         IReadOnlyList<RouteError> errors = await _client!.ExecuteAsync(ops).ConfigureAwait(false);
         _ = Interlocked.Add(ref _requestCount, ops.Count);
+        ReportChanged(ops);
         int e = 0;
         for (int i = 0; i < ops.Count; i++)
         {

@@ -55,6 +55,10 @@ public sealed partial class FibProgrammer : IFibProgrammer
 
     public FibOptions Options => _options;
 
+    /// <summary>The netlink port id of our route requests (nlmsg_pid of the notifications they cause);
+    /// 0 before <see cref="StartAsync"/>.</summary>
+    public uint PortId => _client?.PortId ?? 0;
+
     /// <summary>Totals since start (kernel requests sent, refused, reinstalled, resyncs, swept).</summary>
     public FibCounters Counters => new(
         Interlocked.Read(ref _requestCount), Interlocked.Read(ref _refusedCount), Interlocked.Read(ref _reinstalledCount),

@@ -48,6 +48,11 @@ public sealed class FibOptions
     public string? NetNamespace { get; init; }
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Told the prefixes of every batch of our requests once the kernel has answered it (next-hop
+    /// tracking learns of our own changes this way, without reading their notifications). Runs on the
+    /// programmer's task: must not block.</summary>
+    public Action<IReadOnlyList<System.Net.IPNetwork>>? RoutesChanged { get; init; }
 }
 
 public enum FibEntryState

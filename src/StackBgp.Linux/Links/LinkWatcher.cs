@@ -42,7 +42,18 @@ public sealed class LinkWatcher : ILinkWatcher
     /// <summary>The interfaces and their addresses as of the last change, by index.</summary>
     public IReadOnlyDictionary<int, InterfaceState> Interfaces => Volatile.Read(ref _snapshot);
 
-    public InterfaceState? Find(string name) => Interfaces.Values.FirstOrDefault(i => i.Name == name);
+    public InterfaceState? Find(string name)
+    {
+        foreach (KeyValuePair<int, InterfaceState> kv in Volatile.Read(ref _snapshot))
+        {
+            if (kv.Value.Name == name)
+            {
+                return kv.Value;
+            }
+        }
+
+        return null;
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {

@@ -25,6 +25,13 @@ internal sealed class NetlinkBuilder
     /// <summary>Truncates to a length returned earlier (drops a message that did not fit).</summary>
     public void Truncate(int length) => _length = length;
 
+    /// <summary>Clears flag bits of the message that starts at <paramref name="start"/>.</summary>
+    public void ClearFlags(int start, ushort flags)
+    {
+        Span<byte> f = _buffer.AsSpan(start + 6, 2);
+        BinaryPrimitives.WriteUInt16LittleEndian(f, (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(f) & ~flags));
+    }
+
     public int BeginMessage(ushort type, ushort flags, uint seq)
     {
         int start = _length;

@@ -46,6 +46,9 @@ public sealed partial class NextHopTracker : INextHopTracker
     private readonly CancellationTokenSource _stopping = new();
     private int _stopped;
     private readonly Dictionary<IPAddress, NextHopResolution?> _tracked = [];
+    // What the listener lets through: route changes covering these addresses (owner writes, listener reads).
+    private volatile WatchSet _watch = WatchSet.Empty;
+    private uint _ignoredPort;
     private bool _resolveViaDefault;
     private NetlinkRouteClient? _client;
     private NetlinkSocket? _socket;
@@ -62,9 +65,41 @@ public sealed partial class NextHopTracker : INextHopTracker
     /// <summary>A new outcome for a tracked next hop (only when it differs from the last one).</summary>
     public ChannelReader<NextHopResolution> Changes => _changes.Reader;
 
+    /// <summary>
+    /// Route notifications caused by the netlink port <paramref name="portId"/> (our own FIB programmer) are
+    /// dropped in the kernel before they reach this tracker's socket: installing a full table would otherwise
+    /// wake it 100,000 times. Whoever owns that port reports its changes with <see cref="RoutesChanged"/>
+    /// once the kernel has them. Call before <see cref="StartAsync"/>.
+    /// </summary>
+    public void IgnoreRouteNotificationsFrom(uint portId) => _ignoredPort = portId;
+
+    /// <summary>Routes changed in the kernel (already applied): re-evaluates the tracked next hops they cover.</summary>
+    public void RoutesChanged(IEnumerable<IPNetwork> prefixes)
+    {
+        WatchSet watch = _watch;
+        List<IPNetwork>? covering = null;
+        foreach (IPNetwork p in prefixes)
+        {
+            if (watch.Covers(p))
+            {
+                (covering ??= []).Add(p);
+            }
+        }
+
+        if (covering is not null)
+        {
+            _ = _commands.Writer.TryWrite(new RoutesChangedCommand(covering));
+        }
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         _socket = NetlinkSocket.Open(_options.NetNamespace, [RtnlGroup.Ipv4Route, RtnlGroup.Ipv6Route, RtnlGroup.Link]);
+        if (_ignoredPort != 0)
+        {
+            AttachIgnoreFilter(_socket, _ignoredPort);
+        }
+
         _client = NetlinkRouteClient.Open(_options.NetNamespace);
         _ = await _client.DumpLinksAsync(cancellationToken).ConfigureAwait(false); // interface names
         _listenTask = ListenAsync(_stopping.Token);
@@ -143,6 +178,7 @@ public sealed partial class NextHopTracker : INextHopTracker
                     case UntrackCommand u:
                         _ = _tracked.Remove(u.NextHop);
                         _ = dirty.Remove(u.NextHop);
+                        _watch = WatchSet.Of(_tracked.Keys);
                         break;
                     case ResolveViaDefaultCommand r:
                         all |= _resolveViaDefault != r.Enabled;
@@ -208,6 +244,12 @@ public sealed partial class NextHopTracker : INextHopTracker
             return;
         }
 
+        if (requests.Count > 0)
+        {
+            // Watched before the lookup: a change after it is then always noticed.
+            _watch = WatchSet.Of(_tracked.Keys.Concat(requests.Select(r => r.NextHop)));
+        }
+
         IReadOnlyList<RouteLookupResult> results = await _client!.LookupAsync(addresses.Select(a => (a, 0)).ToList()).ConfigureAwait(false);
         var byAddress = new Dictionary<IPAddress, NextHopResolution>();
         for (int i = 0; i < addresses.Count; i++)
@@ -233,6 +275,11 @@ public sealed partial class NextHopTracker : INextHopTracker
             }
 
             _ = t.Completion.TrySetResult(now);
+        }
+
+        if (requests.Count > 0)
+        {
+            _watch = WatchSet.Of(_tracked.Keys);
         }
     }
 
