@@ -7,7 +7,7 @@
 # neighbor, installs them, and loses them again when that session closes, so the measured run
 # finds a daemon whose code paths are already compiled (shows the JIT share of a cold start).
 # Per run: fresh namespaces (injector ns 10.0.1.2 AS 65001 ──veth── daemon ns 10.0.1.1 AS 65000),
-# the daemon, fibwatch.py in the daemon ns (kernel route notifications, RTNLGRP_IPV4_ROUTE), then
+# the daemon, `StackBgp.Bench.Daemon fibwatch` in the daemon ns (kernel route notifications, RTNLGRP_IPV4_ROUTE), then
 # the bench/daemon injector (`StackBgp.Bench.Daemon inject`, the synthetic 100k table of
 # bench/daemon). Time = fibwatch's CLOCK_MONOTONIC when the N-th distinct proto-bgp IPv4 route of
 # table main was reported − the injector's CLOCK_MONOTONIC just before its first UPDATE write.
@@ -32,7 +32,6 @@ export LAB_RUN=/tmp/kbench-fib-$$
 proj=bench/daemon/StackBgp.Bench.Daemon
 dotnet build "$proj" -c Release --nologo -v quiet -o bench/daemon/bin >/dev/null
 tool=$repo/bench/daemon/bin/StackBgp.Bench.Daemon
-watch=$repo/bench/kernel/fibwatch.py
 
 nss=() pids=()
 teardown() {
@@ -95,7 +94,7 @@ one_run() {
     wait "$warm_pid" || true
     wait_until 120 "$key run $r: warm-up routes gone from the kernel" bgp_routes_none "$d"
   fi
-  ip netns exec "$d" python3 "$watch" --count "$count" --timeout 600 >"$dir/fibwatch.out" 2>&1 &
+  ip netns exec "$d" "$tool" fibwatch --count "$count" --timeout 600 >"$dir/fibwatch.out" 2>&1 &
   pids+=($!)
   wait_until 20 "fibwatch subscribed in $d" grep -q READY "$dir/fibwatch.out"
   mkfifo "$dir/inj.in"
@@ -141,7 +140,7 @@ mkdir -p "$(dirname "$out")"
   echo "Seconds from the injector's first UPDATE write to the kernel's notification of the ${count}th proto-bgp route"
   echo "(\"notified\"; \"polled\" = the notification socket overflowed and the end was found by 10 ms route dumps)."
   echo "CPU = utime+stime of stackbgpd, or zebra + bgpd, from just before the injector starts to the ${count}th route."
-  echo "Peak RSS = VmHWM (stackbgpd; zebra + bgpd for FRR). fibwatch.py (Python) runs on the same 2 cores during every run."
+  echo "Peak RSS = VmHWM (stackbgpd; zebra + bgpd for FRR). The monitor (StackBgp.Bench.Daemon fibwatch) runs on the same 2 cores during every run."
   echo
   python3 - "$LAB_RUN/samples" <<'PY'
 import sys, statistics

@@ -65,10 +65,40 @@ public sealed partial class NetlinkRouteClient : IDisposable
         }
 
         await ResolveNamesAsync(operations, cancellationToken).ConfigureAwait(false);
-        await RunAsync(
-            operations.Count,
-            (i, b, seq) =>
+        uint[]? nexthopIds = await AssignNexthopsAsync(operations, cancellationToken).ConfigureAwait(false);
+        List<int>? inlineAgain = null;
+        await RunOperationsAsync(operations, null, nexthopIds, errors, (i, errno, text) =>
+        {
+            if (nexthopIds is not null && nexthopIds[i] != 0 && NexthopMissing(errno, text))
             {
+                (inlineAgain ??= []).Add(i);
+                return true;
+            }
+
+            return false;
+        }, cancellationToken).ConfigureAwait(false);
+        if (inlineAgain is not null)
+        {
+            // An object we named is gone (its interface went down, or someone deleted it): those
+            // routes go out with inline next hops now, and the objects are re-read before next time.
+            ForgetNexthops();
+            await RunOperationsAsync(operations, inlineAgain, null, errors, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
+        return errors;
+    }
+
+    /// <summary>Sends <paramref name="operations"/> (or only those at <paramref name="subset"/>),
+    /// each naming its nexthop object where <paramref name="nexthopIds"/> has one; refusals go to
+    /// <paramref name="errors"/> unless <paramref name="divert"/> takes them.</summary>
+    private Task RunOperationsAsync(IReadOnlyList<RouteOperation> operations, List<int>? subset, uint[]? nexthopIds, List<RouteError> errors,
+        Func<int, int, string?, bool>? divert, CancellationToken cancellationToken) =>
+        RunAsync(
+            subset?.Count ?? operations.Count,
+            (k, b, seq) =>
+            {
+                int i = subset is null ? k : subset[k];
                 RouteOperation op = operations[i];
                 KernelRoute? route = WithIndexes(op.Route, out string? missing);
                 if (route is null)
@@ -77,31 +107,30 @@ public sealed partial class NetlinkRouteClient : IDisposable
                     return false;
                 }
 
+                uint nh = nexthopIds?[i] ?? 0;
                 switch (op.Kind)
                 {
-                    case RouteOperationKind.Add: RouteCodec.EncodeNew(b, route, Nl.FCreate | Nl.FExcl, seq); break;
-                    case RouteOperationKind.Replace: RouteCodec.EncodeNew(b, route, Nl.FCreate | Nl.FReplace, seq); break;
+                    case RouteOperationKind.Add: RouteCodec.EncodeNew(b, route, Nl.FCreate | Nl.FExcl, seq, nh); break;
+                    case RouteOperationKind.Replace: RouteCodec.EncodeNew(b, route, Nl.FCreate | Nl.FReplace, seq, nh); break;
                     default: RouteCodec.EncodeDelete(b, route, seq); break;
                 }
 
                 return true;
             },
             null,
-            (i, errno, text) =>
+            (k, errno, text) =>
             {
+                int i = subset is null ? k : subset[k];
                 RouteOperation op = operations[i];
                 bool ok = errno == 0 || (op.Kind == RouteOperationKind.Delete && errno is Errno.ESRCH or Errno.ENOENT);
-                if (!ok)
+                if (!ok && divert?.Invoke(i, errno, text) != true)
                 {
                     errors.Add(new RouteError(i, op.Kind, op.Route, errno, text));
                     // A name resolved from a stale cache (interface re-created): re-read next time.
                     _linksStale |= errno == Errno.ENODEV && op.Route.NextHops.Any(n => n.IfIndex == 0 && n.IfName is not null);
                 }
             },
-            cancellationToken).ConfigureAwait(false);
-        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return errors;
-    }
+            cancellationToken);
 
     public Task<IReadOnlyList<RouteError>> ReplaceRoutesAsync(IEnumerable<KernelRoute> routes, CancellationToken cancellationToken = default) =>
         ExecuteAsync(routes.Select(RouteOperation.Replace).ToList(), cancellationToken);

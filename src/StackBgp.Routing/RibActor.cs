@@ -78,7 +78,7 @@ public sealed partial class RibActor : IAsyncDisposable
 
     /// <summary>Prefixes imported per wake-up before decision and export run, so that a full table
     /// streams out while it streams in (the two cores pipeline) instead of leaving in one piece at the end.</summary>
-    private const int PrefixesPerWakeUp = 32_768;
+    private static readonly int PrefixesPerWakeUp = int.TryParse(Environment.GetEnvironmentVariable("SBG_PPW"), out int v) ? v : 32_768;
 
     /// <summary>
     /// Queues decoded UPDATEs from a session, waiting while <see cref="MaxQueuedUpdateBatches"/> are already

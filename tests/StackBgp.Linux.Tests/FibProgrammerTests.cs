@@ -195,6 +195,74 @@ public sealed class FibProgrammerTests : IDisposable
         Assert.All(await fib.GetRoutesAsync(), e => Assert.Equal(FibEntryState.Installed, e.State));
     }
 
+    private List<JsonElement> OurNexthops() =>
+        _ns.Json("nexthop show").EnumerateArray().Where(n => n.TryGetProperty("protocol", out var p) && p.ToString() is "bgp" or "186").ToList();
+
+    private static uint NhId(JsonElement route) => route.TryGetProperty("nhid", out JsonElement id) ? id.GetUInt32() : 0;
+
+    [Fact]
+    public async Task Single_gateway_routes_share_one_nexthop_object_per_gateway_and_ecmp_ones_stay_inline()
+    {
+        await using FibProgrammer fib = Create();
+        await fib.StartAsync();
+        FibApplyResult r = await fib.ApplyAsync([
+            RouteChange.Install(Route("10.80.0.0/24", "10.77.0.2")),
+            RouteChange.Install(Route("10.81.0.0/24", "10.77.0.2")),
+            RouteChange.Install(Route("10.82.0.0/24", "10.77.0.3")),
+            RouteChange.Install(Route("10.83.0.0/24", "10.77.0.2", "10.77.0.3")),
+            RouteChange.Install(Route("2001:db8:80::/48", "2001:db8:77::2"))]);
+        Assert.True(r.Succeeded, string.Join("; ", r.Errors));
+
+        List<JsonElement> objects = OurNexthops();
+        Assert.Equal(3, objects.Count); // 10.77.0.2, 10.77.0.3, 2001:db8:77::2
+        uint a = NhId(_ns.Routes("10.80.0.0/24")[0]), b = NhId(_ns.Routes("10.81.0.0/24")[0]);
+        Assert.NotEqual(0u, a);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, NhId(_ns.Routes("10.82.0.0/24")[0]));
+        Assert.NotEqual(0u, NhId(_ns.Routes6("2001:db8:80::/48")[0]));
+        Assert.Equal(0u, NhId(_ns.Routes("10.83.0.0/24")[0]));   // ECMP: inline RTA_MULTIPATH
+        Assert.Equal(["10.77.0.2"], Gateways(_ns.Routes("10.80.0.0/24")[0]));
+
+        // Someone deletes the object: its routes went with it, and come back.
+        _ns.Exec($"nexthop del id {a}");
+        await Poll.UntilAsync(
+            () => _ns.Routes("10.80.0.0/24 proto bgp").Count == 1 && _ns.Routes("10.81.0.0/24 proto bgp").Count == 1,
+            () => "routes of the deleted nexthop object reinstalled; kernel has " + string.Join(", ", _ns.Routes("proto bgp").Select(x => x.ToString())));
+        Assert.All(await fib.GetRoutesAsync(), e => Assert.Equal(FibEntryState.Installed, e.State));
+
+        // Routes gone: the object goes at the next resync/sweep, not with a live route.
+        _ = await fib.ApplyAsync([RouteChange.Remove(IPNetwork.Parse("10.82.0.0/24"))]);
+        Assert.Contains(OurNexthops(), n => n.GetProperty("gateway").GetString() == "10.77.0.3"); // still used by nothing, kept until pruned
+        _ns.Exec("link set va down");
+        _ns.Exec("link set va up");
+        await Poll.UntilAsync(
+            () => _ns.Routes("10.80.0.0/24 proto bgp").Count == 1 && _ns.Routes("10.81.0.0/24 proto bgp").Count == 1
+                && !OurNexthops().Any(n => n.GetProperty("gateway").GetString() == "10.77.0.3"),
+            () => "after a link flap: routes back, the unused object pruned; objects " + string.Join(", ", OurNexthops().Select(x => x.ToString())));
+    }
+
+    [Fact]
+    public async Task A_restarted_programmer_reuses_the_nexthop_objects_its_routes_name()
+    {
+        await using (FibProgrammer first = Create())
+        {
+            await first.StartAsync();
+            _ = await first.ApplyAsync([RouteChange.Install(Route("10.85.0.0/24", "10.77.0.2"))]);
+        }
+
+        uint before = NhId(Assert.Single(_ns.Routes("10.85.0.0/24 proto bgp")));
+        Assert.NotEqual(0u, before);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using FibProgrammer second = Create(new FibOptions { TimeProvider = time, StaleGraceTime = TimeSpan.FromSeconds(30) });
+        await second.StartAsync();
+        FibApplyResult r = await second.ApplyAsync([
+            RouteChange.Install(Route("10.85.0.0/24", "10.77.0.2")),
+            RouteChange.Install(Route("10.86.0.0/24", "10.77.0.2"))]);
+        Assert.Equal(1, r.Unchanged);
+        Assert.Equal(before, NhId(Assert.Single(_ns.Routes("10.86.0.0/24 proto bgp"))));
+        Assert.Single(OurNexthops());
+    }
+
     [Fact]
     public async Task A_refused_route_is_retried_and_installed_once_its_next_hop_resolves()
     {

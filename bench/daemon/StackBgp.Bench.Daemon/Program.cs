@@ -3,7 +3,7 @@ using System.Globalization;
 namespace StackBgp.Bench.Daemon;
 
 /// <summary>
-/// <c>run</c> (the orchestrator, see bench/daemon/run.sh), <c>inject</c>, <c>monitor</c>, <c>table</c>
+/// <c>run</c> (the orchestrator, see bench/daemon/run.sh), <c>inject</c>, <c>monitor</c>, <c>fibwatch</c> (kernel routes, bench/kernel), <c>table</c>
 /// (describe the synthetic table).
 /// </summary>
 internal static class Program
@@ -12,7 +12,7 @@ internal static class Program
     {
         if (argv.Length == 0)
         {
-            Console.Error.WriteLine("usage: StackBgp.Bench.Daemon run|inject|monitor|table [--options]  (see bench/README.md)");
+            Console.Error.WriteLine("usage: StackBgp.Bench.Daemon run|inject|monitor|fibwatch|table [--options]  (see bench/README.md)");
             return 2;
         }
 
@@ -23,6 +23,8 @@ internal static class Program
                 return Injector.Run(args);
             case "monitor":
                 return Monitor.Run(args);
+            case "fibwatch":
+                return FibWatch.Run(args);
             case "table":
                 Console.WriteLine(new SyntheticTable(args.Int("count", 100_000), args.Int("seed", 20261129)).Describe());
                 return 0;

@@ -6,6 +6,7 @@ namespace StackBgp.Linux.Fib;
 public sealed partial class FibProgrammer
 {
     private const int MaxLoggedErrors = 20;
+    private bool _nexthopNoteLogged;
 
     /// <summary>
     /// Merges the queued change sets into the desired state and sends one batch for every
@@ -114,6 +115,12 @@ public sealed partial class FibProgrammer
         }
 
         IReadOnlyList<RouteError> errors = await _client!.ExecuteAsync(ops).ConfigureAwait(false);
+        if (!_nexthopNoteLogged && _client.NexthopObjectsUnavailable is { } why)
+        {
+            _nexthopNoteLogged = true;
+            _logger.LogInformation("FIB: routes carry their next hops inline: {Reason}", why);
+        }
+
         _ = Interlocked.Add(ref _requestCount, ops.Count);
         ReportChanged(ops);
         int e = 0;

@@ -10,8 +10,8 @@ public sealed partial class FibProgrammer
 {
     /// <summary>
     /// Keeps only what the FIB acts on, in the kernel, before it is queued to our socket: link
-    /// changes, address changes, and deletions of routes of our protocol that our own socket did
-    /// not ask for (notifications carry the requester's port id). Without it, installing 100,000
+    /// changes, address changes, and deletions of routes of our protocol (and of nexthop objects)
+    /// that our own socket did not ask for (notifications carry the requester's port id). Without it, installing 100,000
     /// routes would queue 100,000 notifications of our own doing and overrun the socket.
     /// Classic BPF loads are big-endian while netlink headers are host (little-endian) order,
     /// hence the byte-swapped constants.
@@ -23,17 +23,20 @@ public sealed partial class FibProgrammer
         socket.AttachFilter(
         [
             (LdH, 0, 0, 4),                                          // 0: A = nlmsg_type
-            (JeqK, 8, 0, Type(Rtm.NewLink)),                          // 1: → 10 accept
-            (JeqK, 7, 0, Type(Rtm.DelLink)),                          // 2: → 10 accept
-            (JeqK, 6, 0, Type(Rtm.NewAddr)),                          // 3: → 10 accept
-            (JeqK, 5, 0, Type(Rtm.DelAddr)),                          // 4: → 10 accept
-            (JeqK, 0, 5, Type(Rtm.DelRoute)),                         // 5: else → 11 drop
+            (JeqK, 11, 0, Type(Rtm.NewLink)),                         // 1: → 13 accept
+            (JeqK, 10, 0, Type(Rtm.DelLink)),                         // 2: → 13 accept
+            (JeqK, 9, 0, Type(Rtm.NewAddr)),                          // 3: → 13 accept
+            (JeqK, 8, 0, Type(Rtm.DelAddr)),                          // 4: → 13 accept
+            (JeqK, 0, 4, Type(Rtm.DelRoute)),                         // 5: else → 10
             (LdW, 0, 0, 12),                                         // 6: A = nlmsg_pid
-            (JeqK, 3, 0, BinaryPrimitives.ReverseEndianness(ourPortId)), // 7: ours → 11 drop
+            (JeqK, 6, 0, BinaryPrimitives.ReverseEndianness(ourPortId)), // 7: ours → 14 drop
             (LdB, 0, 0, Nl.HeaderLength + 5),                        // 8: A = rtm_protocol
-            (JeqK, 0, 1, protocol),                                  // 9: ours → 10 else → 11
-            (RetK, 0, 0, uint.MaxValue),                             // 10: accept
-            (RetK, 0, 0, 0),                                         // 11: drop
+            (JeqK, 3, 4, protocol),                                  // 9: ours → 13 else → 14
+            (JeqK, 0, 3, Type(Rtm.DelNexthop)),                       // 10: else → 14 drop
+            (LdW, 0, 0, 12),                                         // 11: A = nlmsg_pid
+            (JeqK, 1, 0, BinaryPrimitives.ReverseEndianness(ourPortId)), // 12: ours → 14 drop
+            (RetK, 0, 0, uint.MaxValue),                             // 13: accept
+            (RetK, 0, 0, 0),                                         // 14: drop
         ]);
     }
 
@@ -62,13 +65,24 @@ public sealed partial class FibProgrammer
                 break;
             }
 
-            (List<KernelRoute>? deleted, bool cameUp, bool addressAdded, bool addressRemoved) = Parse(datagram.Span, linkUp);
+            (List<KernelRoute>? deleted, bool cameUp, bool addressAdded, bool addressRemoved, bool nexthopsChanged, bool nexthopGone) = Parse(datagram.Span, linkUp);
+            if (nexthopsChanged)
+            {
+                // The kernel removes the nexthop objects of an interface that goes down, and the
+                // routes naming them, without telling: the client re-reads its objects before next use.
+                _client!.ForgetNexthops();
+            }
+
             if (deleted is not null)
             {
                 _ = _commands.Writer.TryWrite(new KernelDeletedCommand(deleted));
             }
 
-            if (cameUp || addressRemoved)
+            if (nexthopGone)
+            {
+                _ = _commands.Writer.TryWrite(new ResyncCommand("nexthop object deleted"));
+            }
+            else if (cameUp || addressRemoved)
             {
                 // The kernel flushes IPv4 routes silently when their interface goes down or their
                 // source address goes away: re-read and repair.
@@ -82,10 +96,11 @@ public sealed partial class FibProgrammer
         }
     }
 
-    private (List<KernelRoute>? Deleted, bool CameUp, bool AddressAdded, bool AddressRemoved) Parse(ReadOnlySpan<byte> datagram, Dictionary<int, bool> linkUp)
+    private (List<KernelRoute>? Deleted, bool CameUp, bool AddressAdded, bool AddressRemoved, bool NexthopsChanged, bool NexthopGone) Parse(
+        ReadOnlySpan<byte> datagram, Dictionary<int, bool> linkUp)
     {
         List<KernelRoute>? deleted = null;
-        bool cameUp = false, addressAdded = false, addressRemoved = false;
+        bool cameUp = false, addressAdded = false, addressRemoved = false, nexthopsChanged = false, nexthopGone = false;
         var reader = new NetlinkMessageReader(datagram);
         while (reader.TryRead(out NetlinkMessage m))
         {
@@ -106,25 +121,31 @@ public sealed partial class FibProgrammer
                         bool was = linkUp.GetValueOrDefault(link.IfIndex);
                         linkUp[link.IfIndex] = link.IsUp;
                         cameUp |= link.IsUp && !was;
+                        nexthopsChanged |= link.IsUp != was;
                     }
 
                     break;
                 case Rtm.NewAddr:
-                    addressAdded = true;
+                    addressAdded = nexthopsChanged = true;
                     break;
                 case Rtm.DelAddr:
-                    addressRemoved = true;
+                    addressRemoved = nexthopsChanged = true;
+                    break;
+                case Rtm.DelNexthop:
+                    // Someone deleted an object of ours: the routes naming it went with it.
+                    nexthopGone = nexthopsChanged = m.Payload.Length >= 3 && m.Payload[2] == _options.Protocol;
                     break;
                 case Rtm.DelLink:
                     if (LinkCodec.DecodeLink(m.Payload) is { } gone)
                     {
                         _ = linkUp.Remove(gone.IfIndex);
+                        nexthopsChanged = true;
                     }
 
                     break;
             }
         }
 
-        return (deleted, cameUp, addressAdded, addressRemoved);
+        return (deleted, cameUp, addressAdded, addressRemoved, nexthopsChanged, nexthopGone);
     }
 }

@@ -81,7 +81,8 @@ public sealed partial class FibProgrammer
         _stale.Clear();
         _strays.Clear();
         _ = await ExecuteAndRecordAsync(ops, null, "sweep").ConfigureAwait(false);
-        _logger.LogInformation("FIB: grace time over, swept {Count} stale routes", ops.Count);
+        int objects = await _client!.PruneNexthopsAsync().ConfigureAwait(false);
+        _logger.LogInformation("FIB: grace time over, swept {Count} stale routes and {Objects} unused nexthop objects", ops.Count, objects);
         Publish(new FibStaleSwept(ops.Count));
         return ops.Count;
     }
@@ -146,6 +147,7 @@ public sealed partial class FibProgrammer
             _logger.LogWarning("FIB: resync after {Reason}: {Count} routes repaired", reason, ops.Count);
         }
 
+        _ = await _client!.PruneNexthopsAsync().ConfigureAwait(false);
         Publish(new FibResynced(reason, ops.Count));
     }
 

@@ -82,8 +82,10 @@ public sealed partial class FibProgrammer : IFibProgrammer
 
         // Subscribe before reading the kernel state so that no change falls in between.
         _listenSocket = NetlinkSocket.Open(_options.NetNamespace,
-            [RtnlGroup.Ipv4Route, RtnlGroup.Ipv6Route, RtnlGroup.Link, RtnlGroup.Ipv4IfAddr, RtnlGroup.Ipv6IfAddr]);
+            [RtnlGroup.Ipv4Route, RtnlGroup.Ipv6Route, RtnlGroup.Link, RtnlGroup.Ipv4IfAddr, RtnlGroup.Ipv6IfAddr, RtnlGroup.Nexthop]);
         _client = NetlinkRouteClient.Open(_options.NetNamespace);
+        _client.UseNexthopObjects = _options.UseNexthopObjects;
+        _client.NexthopProtocol = _options.Protocol;
         AttachListenFilter(_listenSocket, _client.PortId, (byte)_options.Protocol);
         Dictionary<int, bool> linkUp = (await _client.DumpLinksAsync(cancellationToken).ConfigureAwait(false))
             .ToDictionary(l => l.IfIndex, l => l.IsUp);

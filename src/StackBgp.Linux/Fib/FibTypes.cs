@@ -49,6 +49,10 @@ public sealed class FibOptions
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Routes with one directly connected gateway name a shared kernel nexthop object
+    /// (Linux 5.3+; inline next hops where the kernel has none), as zebra does.</summary>
+    public bool UseNexthopObjects { get; init; } = true;
+
     /// <summary>Told the prefixes of every batch of our requests once the kernel has answered it (next-hop
     /// tracking learns of our own changes this way, without reading their notifications). Runs on the
     /// programmer's task: must not block.</summary>

@@ -62,6 +62,9 @@ internal static class Rtm
     public const ushort NewNeigh = 28;
     public const ushort DelNeigh = 29;
     public const ushort GetNeigh = 30;
+    public const ushort NewNexthop = 104;
+    public const ushort DelNexthop = 105;
+    public const ushort GetNexthop = 106;
 
     // struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags(u32)
     public const int RtMsgLength = 12;
@@ -82,6 +85,7 @@ internal static class RtnlGroup
     public const int Ipv4Route = 7;
     public const int Ipv6IfAddr = 9;
     public const int Ipv6Route = 11;
+    public const int Nexthop = 32;
 }
 
 internal static class Rta

@@ -92,6 +92,10 @@ public sealed record KernelRoute(
 {
     public KernelRouteType Type { get; init; } = KernelRouteType.Unicast;
 
+    /// <summary>The nexthop object the kernel reports the route using (RTA_NH_ID), 0 for none.
+    /// Informational: not compared (the next hops are).</summary>
+    public uint NexthopId { get; init; }
+
     public bool IsIpv6 => Prefix.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6;
 
     /// <summary>A blackhole route (packets silently dropped, `ip route add blackhole P`).</summary>

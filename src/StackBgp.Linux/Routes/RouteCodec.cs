@@ -20,7 +20,7 @@ internal static class RouteCodec
 {
     /// <summary>Appends an add/replace (<paramref name="nlFlags"/> carries CREATE/REPLACE/EXCL)
     /// of <paramref name="route"/>; next hops must already have interface indexes (or 0).</summary>
-    public static void EncodeNew(NetlinkBuilder b, KernelRoute route, ushort nlFlags, uint seq)
+    public static void EncodeNew(NetlinkBuilder b, KernelRoute route, ushort nlFlags, uint seq, uint nexthopId = 0)
     {
         int start = b.BeginMessage(Rtm.NewRoute, (ushort)(Nl.FRequest | Nl.FAck | nlFlags), seq);
         bool anyGateway = false;
@@ -37,7 +37,12 @@ internal static class RouteCodec
             b.PutAddress(Rta.PrefSrc, route.PreferredSource);
         }
 
-        if (route.Type == KernelRouteType.Unicast)
+        if (route.Type == KernelRouteType.Unicast && nexthopId != 0)
+        {
+            // The next hop is a nexthop object holding the gateway and interface (RTA_NH_ID).
+            b.PutU32(Rta.NhId, nexthopId);
+        }
+        else if (route.Type == KernelRouteType.Unicast)
         {
             byte family = route.IsIpv6 ? Af.Inet6 : Af.Inet;
             if (route.NextHops.Count == 1)
@@ -137,6 +142,7 @@ internal static class RouteCodec
 
         IPAddress? dst = null, gateway = null, prefSrc = null;
         int oif = 0, metric = 0;
+        uint nexthopId = 0;
         List<KernelNextHop>? multipath = null;
         var attrs = new AttributeReader(payload[Rtm.RtMsgLength..]);
         while (attrs.TryRead(out ushort type, out ReadOnlySpan<byte> value))
@@ -150,6 +156,7 @@ internal static class RouteCodec
                 case Rta.Priority: metric = (int)AttributeReader.U32(value); break;
                 case Rta.PrefSrc: prefSrc = AttributeReader.Address(value); break;
                 case Rta.Multipath: multipath = DecodeMultipath(value, ifName); break;
+                case Rta.NhId: nexthopId = AttributeReader.U32(value); break;
             }
         }
 
@@ -179,7 +186,7 @@ internal static class RouteCodec
             nextHops = Array.Empty<KernelNextHop>();
         }
 
-        return new KernelRoute(prefix, nextHops, h.Table, h.Protocol, metric, prefSrc) { Type = h.Type };
+        return new KernelRoute(prefix, nextHops, h.Table, h.Protocol, metric, prefSrc) { Type = h.Type, NexthopId = nexthopId };
     }
 
     /// <summary>An IPNetwork if the address family matches and no host bits are set (the kernel
