@@ -41,6 +41,7 @@ internal sealed class KernelBridge : IFibSink
     // address conversion or tracking call. An entry naming interfaces is reused while their indexes hold.
     private readonly Dictionary<NextHopSetKey, CachedHops> _hopCache = [];
     private Task _fibTask = Task.CompletedTask;
+    private Task _lastApply = Task.CompletedTask;
     private Task _linkTask = Task.CompletedTask;
     private volatile bool _redistributing;
     // Set when the instance starts to stop: what the RIB withdraws while its sessions close must not
@@ -128,16 +129,19 @@ internal sealed class KernelBridge : IFibSink
 
     public async Task StopAsync()
     {
-        _holdRoutes = true;
-        await _stop.CancelAsync().ConfigureAwait(false);
+        // What the RIB decided before it stopped still goes to the kernel (a stop for good withdraws the
+        // learned routes; after HoldRoutes nothing is applied): drain the queue, wait for the last batch.
         _fibQueue.Writer.TryComplete();
         try
         {
             await _fibTask.ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
         {
         }
+        await _lastApply.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // its errors are logged by ReportAsync
+        _holdRoutes = true;
+        await _stop.CancelAsync().ConfigureAwait(false);
         await _links.StopAsync().ConfigureAwait(false);
         try
         {
@@ -297,7 +301,12 @@ internal sealed class KernelBridge : IFibSink
             if (_holdRoutes) continue;
             // Not awaited: the programmer merges what queues up while the kernel works on the previous batch,
             // and this task goes on converting the RIB's next changes meanwhile (the two run on both cores).
-            if (batch.Count > 0) _ = ReportAsync(_fib.ApplyAsync(batch, ct), batch.Count);
+            if (batch.Count > 0)
+            {
+                var apply = _fib.ApplyAsync(batch, ct);
+                _lastApply = apply; // the programmer applies in order: the last one done means all are
+                _ = ReportAsync(apply, batch.Count);
+            }
             if (sweep) _ = _fib.SweepStaleAsync();
         }
     }
