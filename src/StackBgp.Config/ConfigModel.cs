@@ -178,10 +178,14 @@ public sealed record ApiConfig(string? SocketPath, string? ListenEndpoint, strin
 /// <summary><c>metrics listen ADDR:PORT</c>.</summary>
 public sealed record MetricsConfig(string ListenEndpoint);
 
-/// <summary><c>fib keep-on-exit</c>, <c>fib sweep-time N</c>, <c>fib protocol N</c>.</summary>
+/// <summary><c>fib keep-on-exit</c>, <c>fib sweep-time N</c>, <c>fib protocol N</c>, <c>[no] zebra nexthop kernel enable</c>.</summary>
 public sealed record FibConfig
 {
     public bool KeepOnExit { get; init; }
     public int? SweepTimeSeconds { get; init; }
     public int? Protocol { get; init; }
+
+    /// <summary>FRR's <c>[no] zebra nexthop kernel enable</c>: routes with one directly connected
+    /// gateway name a shared kernel nexthop object (default, as zebra). Null = not configured.</summary>
+    public bool? KernelNexthops { get; init; }
 }

@@ -291,6 +291,12 @@ internal sealed partial class ConfigParserState
             case "ip" or "ipv6":
                 IpCommand(t);
                 return;
+            case "zebra" when t.Length == 4 && t[1] == "nexthop" && t[2] == "kernel" && t[3] == "enable":
+                _cfg = _cfg with { Fib = _cfg.Fib with { KernelNexthops = true } };
+                return;
+            case "no" when t.Length == 5 && t[1] == "zebra" && t[2] == "nexthop" && t[3] == "kernel" && t[4] == "enable":
+                _cfg = _cfg with { Fib = _cfg.Fib with { KernelNexthops = false } };
+                return;
             case "no" when t.Length == 3 && t[1] is "ip" or "ipv6" && t[2] == "forwarding":
                 Warning("ignored: StackBgp does not change the kernel's forwarding sysctls");
                 return;

@@ -296,6 +296,7 @@ public static class ConfigPrinter
         if (c.Fib.KeepOnExit) { w.Line("fib keep-on-exit"); any = true; }
         if (c.Fib.SweepTimeSeconds is int sw) { w.Line(Inv($"fib sweep-time {sw}")); any = true; }
         if (c.Fib.Protocol is int pr) { w.Line(Inv($"fib protocol {pr}")); any = true; }
+        if (c.Fib.KernelNexthops is bool kn) { w.Line(kn ? "zebra nexthop kernel enable" : "no zebra nexthop kernel enable"); any = true; }
         if (any) w.Bang();
     }
 }

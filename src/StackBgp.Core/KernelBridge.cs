@@ -63,6 +63,7 @@ internal sealed class KernelBridge : IFibSink
             RemoveRoutesOnStop = false,
             TimeProvider = router.Time,
             RoutesChanged = prefixes => _nht?.RoutesChanged(prefixes),
+            UseNexthopObjects = fibConfig.KernelNexthops ?? true,
         }, loggerFactory.CreateLogger<FibProgrammer>());
         _nht = new NextHopTracker(new NextHopTrackerOptions { ResolveViaDefault = router.Config.IpNhtResolveViaDefault || router.Config.Ipv6NhtResolveViaDefault },
             loggerFactory.CreateLogger<NextHopTracker>());

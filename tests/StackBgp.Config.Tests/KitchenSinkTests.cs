@@ -215,6 +215,7 @@ public class KitchenSinkTests
         fib keep-on-exit
         fib sweep-time 60
         fib protocol 186
+        no zebra nexthop kernel enable
         end
         """;
 
@@ -288,7 +289,7 @@ public class KitchenSinkTests
         Assert.True(peer.Multihop);
         Assert.Equal("fast", peer.Profile);
         Assert.Equal(new ApiConfig("/run/stackbgp/api.sock", "127.0.0.1:50051", "/etc/stackbgp/tls.crt", "/etc/stackbgp/tls.key"), c.Api);
-        Assert.Equal(new FibConfig { KeepOnExit = true, SweepTimeSeconds = 60, Protocol = 186 }, c.Fib);
+        Assert.Equal(new FibConfig { KeepOnExit = true, SweepTimeSeconds = 60, Protocol = 186, KernelNexthops = false }, c.Fib);
         Assert.Equal(new StaticRoute(Prefix.Parse("203.0.113.0/24"), IPAddress.Parse("10.0.0.2"), "eth1", false, 20), c.StaticRoutes[3]);
     }
 }

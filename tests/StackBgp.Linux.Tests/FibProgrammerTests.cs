@@ -28,6 +28,7 @@ public sealed class FibProgrammerTests : IDisposable
             StaleGraceTime = options?.StaleGraceTime ?? TimeSpan.FromSeconds(60),
             RemoveRoutesOnStop = options?.RemoveRoutesOnStop ?? false,
             TimeProvider = options?.TimeProvider ?? TimeProvider.System,
+            UseNexthopObjects = options?.UseNexthopObjects ?? true,
         });
 
     [Fact]
@@ -239,6 +240,19 @@ public sealed class FibProgrammerTests : IDisposable
             () => _ns.Routes("10.80.0.0/24 proto bgp").Count == 1 && _ns.Routes("10.81.0.0/24 proto bgp").Count == 1
                 && !OurNexthops().Any(n => n.GetProperty("gateway").GetString() == "10.77.0.3"),
             () => "after a link flap: routes back, the unused object pruned; objects " + string.Join(", ", OurNexthops().Select(x => x.ToString())));
+    }
+
+    [Fact]
+    public async Task Without_kernel_nexthops_routes_carry_their_gateway_inline()
+    {
+        await using FibProgrammer fib = Create(new FibOptions { UseNexthopObjects = false });
+        await fib.StartAsync();
+        FibApplyResult r = await fib.ApplyAsync([RouteChange.Install(Route("10.87.0.0/24", "10.77.0.2"))]);
+        Assert.True(r.Succeeded, string.Join("; ", r.Errors));
+        JsonElement route = Assert.Single(_ns.Routes("10.87.0.0/24 proto bgp"));
+        Assert.Equal(0u, NhId(route));
+        Assert.Equal(["10.77.0.2"], Gateways(route));
+        Assert.Empty(OurNexthops());
     }
 
     [Fact]
