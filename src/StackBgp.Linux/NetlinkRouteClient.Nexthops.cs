@@ -18,7 +18,8 @@ namespace StackBgp.Linux;
 /// The client keeps gateway+interface → id. It is rebuilt from a dump of our objects whenever it
 /// may be stale (first use, links changed, a request naming an object failed), so objects survive
 /// a restart and are shared again; objects no route uses any more are deleted by
-/// <see cref="PruneNexthopsAsync"/>.
+/// <see cref="DeleteNexthopsNotUsedAsync"/> (the programmer, 180 s after they may have lost their last
+/// route) and <see cref="PruneNexthopsAsync"/> (from a route dump, at sweep and resync).
 /// </summary>
 public sealed partial class NetlinkRouteClient
 {
@@ -335,6 +336,55 @@ public sealed partial class NetlinkRouteClient
             (i, errno, _) => deleted += errno is 0 or Errno.ENOENT ? 1 : 0,
             cancellationToken).ConfigureAwait(false);
         _nexthopsStale = true;
+        return deleted;
+    }
+
+    /// <summary>
+    /// Deletes the objects we know whose gateway no route names any more (<paramref name="gatewaysInUse"/>:
+    /// every gateway of every route of ours in the kernel, unscoped). Returns how many went.
+    /// </summary>
+    public async Task<int> DeleteNexthopsNotUsedAsync(IReadOnlySet<IPAddress> gatewaysInUse, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(gatewaysInUse);
+        if (!UseNexthopObjects || NexthopObjectsUnavailable is not null)
+        {
+            return 0;
+        }
+
+        if (_nexthopsStale)
+        {
+            await RefreshNexthopsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var unused = _hopByNexthop.Where(kv => !gatewaysInUse.Contains(kv.Value.Gateway)).Select(kv => kv.Key).ToList();
+        if (unused.Count == 0)
+        {
+            return 0;
+        }
+
+        int deleted = 0;
+        await RunAsync(
+            unused.Count,
+            (i, b, seq) =>
+            {
+                int start = b.BeginMessage(Rtm.DelNexthop, Nl.FRequest | Nl.FAck, seq);
+                b.Reserve(NhMsgLength).Clear();
+                b.PutU32(NhaId, unused[i]);
+                b.EndMessage(start);
+                return true;
+            },
+            null,
+            (i, errno, _) => deleted += errno is 0 or Errno.ENOENT ? 1 : 0,
+            cancellationToken).ConfigureAwait(false);
+        foreach (uint id in unused)
+        {
+            if (_hopByNexthop.Remove(id, out var hop))
+            {
+                _nexthopByHop.Remove(hop);
+                _nexthopByHop.Remove((hop.Gateway, 0));
+            }
+        }
+
         return deleted;
     }
 

@@ -256,6 +256,30 @@ public sealed class FibProgrammerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_nexthop_object_no_route_uses_is_deleted_after_the_keep_time_and_one_in_use_stays()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using FibProgrammer fib = Create(new FibOptions { TimeProvider = time });
+        await fib.StartAsync();
+        _ = await fib.ApplyAsync([
+            RouteChange.Install(Route("10.88.0.0/24", "10.77.0.2")),
+            RouteChange.Install(Route("10.89.0.0/24", "10.77.0.3"))]);
+        Assert.Equal(2, OurNexthops().Count);
+
+        _ = await fib.ApplyAsync([RouteChange.Remove(IPNetwork.Parse("10.89.0.0/24"))]);
+        time.Advance(TimeSpan.FromSeconds(179));
+        _ = await fib.GetRoutesAsync(); // the command loop has run whatever the timer posted
+        Assert.Equal(2, OurNexthops().Count); // kept for a while: the peer may come back
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        await Poll.UntilAsync(
+            () => OurNexthops().Count == 1,
+            () => "the object of 10.77.0.3 deleted after the keep time; objects " + string.Join(", ", OurNexthops().Select(x => x.ToString())));
+        Assert.Equal("10.77.0.2", OurNexthops()[0].GetProperty("gateway").GetString());
+        Assert.Single(_ns.Routes("10.88.0.0/24 proto bgp"));
+    }
+
+    [Fact]
     public async Task A_restarted_programmer_reuses_the_nexthop_objects_its_routes_name()
     {
         await using (FibProgrammer first = Create())

@@ -104,6 +104,48 @@ public sealed partial class FibProgrammer
         }
     }
 
+    /// <summary>Routes were deleted or replaced: an object may have lost its last route. One cleanup
+    /// runs <see cref="UnusedNexthopKeep"/> later (not per batch: it reads every route we hold).</summary>
+    private void ArmNexthopCleanup(List<RouteOperation> ops)
+    {
+        if (_pruneTimer is not null || _client!.NexthopObjects.Count == 0)
+        {
+            return;
+        }
+
+        foreach (RouteOperation op in ops)
+        {
+            if (op.Kind != RouteOperationKind.Add)
+            {
+                _pruneTimer = _options.TimeProvider.CreateTimer(
+                    _ => _commands.Writer.TryWrite(new PruneNexthopsCommand()), null, UnusedNexthopKeep, Timeout.InfiniteTimeSpan);
+                return;
+            }
+        }
+    }
+
+    private async Task PruneUnusedNexthopsAsync()
+    {
+        var inUse = new HashSet<System.Net.IPAddress>();
+        foreach (KernelRoute route in _installed.Values)
+        {
+            foreach (KernelNextHop nh in route.NextHops)
+            {
+                if (nh.Gateway is { } gw)
+                {
+                    inUse.Add(gw.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && gw.ScopeId != 0
+                        ? new System.Net.IPAddress(gw.GetAddressBytes()) : gw);
+                }
+            }
+        }
+
+        int n = await _client!.DeleteNexthopsNotUsedAsync(inUse).ConfigureAwait(false);
+        if (n > 0)
+        {
+            _logger.LogInformation("FIB: deleted {Count} nexthop objects no route used for {Keep} s", n, UnusedNexthopKeep.TotalSeconds);
+        }
+    }
+
     /// <summary>Sends the operations and records the outcome in the installed/failed maps.
     /// Returns the deletes of old-metric routes that successful replaces left behind.</summary>
     private async Task<List<RouteOperation>> ExecuteAndRecordAsync(List<RouteOperation> ops, Dictionary<RouteKey, RouteError>? errorByKey, string what)
@@ -115,6 +157,7 @@ public sealed partial class FibProgrammer
         }
 
         IReadOnlyList<RouteError> errors = await _client!.ExecuteAsync(ops).ConfigureAwait(false);
+        ArmNexthopCleanup(ops);
         if (!_nexthopNoteLogged && _client.NexthopObjectsUnavailable is { } why)
         {
             _nexthopNoteLogged = true;

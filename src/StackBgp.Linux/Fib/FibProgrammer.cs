@@ -34,6 +34,11 @@ public sealed partial class FibProgrammer : IFibProgrammer
     private string _resyncReason = "";
     private ITimer? _graceTimer;
     private ITimer? _retryTimer;
+    private ITimer? _pruneTimer;
+
+    /// <summary>How long a nexthop object no route uses stays (zebra's `nexthop-group keep` default):
+    /// a peer that comes back within it finds its object again.</summary>
+    internal static readonly TimeSpan UnusedNexthopKeep = TimeSpan.FromSeconds(180);
     private TimeSpan _retryDelay = MinRetryDelay;
 
     private long _requestCount;
@@ -157,6 +162,7 @@ public sealed partial class FibProgrammer : IFibProgrammer
         }
 
         _graceTimer?.Dispose();
+        _pruneTimer?.Dispose();
         _retryTimer?.Dispose();
         _listenSocket?.Dispose();
         _client?.Dispose();
@@ -276,6 +282,11 @@ public sealed partial class FibProgrammer : IFibProgrammer
             case QueryCommand query:
                 query.Completion.TrySetResult(Snapshot());
                 break;
+            case PruneNexthopsCommand:
+                _pruneTimer?.Dispose();
+                _pruneTimer = null;
+                await GuardAsync(PruneUnusedNexthopsAsync, "nexthop object cleanup").ConfigureAwait(false);
+                break;
         }
     }
 
@@ -354,6 +365,8 @@ public sealed partial class FibProgrammer : IFibProgrammer
     private sealed class GraceExpiredCommand : Command;
 
     private sealed class RetryCommand : Command;
+
+    private sealed class PruneNexthopsCommand : Command;
 
     private sealed class SweepCommand : Command
     {
