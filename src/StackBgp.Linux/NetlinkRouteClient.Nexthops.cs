@@ -321,20 +321,7 @@ public sealed partial class NetlinkRouteClient
             return 0;
         }
 
-        int deleted = 0;
-        await RunAsync(
-            unused.Count,
-            (i, b, seq) =>
-            {
-                int start = b.BeginMessage(Rtm.DelNexthop, Nl.FRequest | Nl.FAck, seq);
-                b.Reserve(NhMsgLength).Clear();
-                b.PutU32(NhaId, unused[i]);
-                b.EndMessage(start);
-                return true;
-            },
-            null,
-            (i, errno, _) => deleted += errno is 0 or Errno.ENOENT ? 1 : 0,
-            cancellationToken).ConfigureAwait(false);
+        int deleted = await DeleteNexthopObjectsAsync(unused, cancellationToken).ConfigureAwait(false);
         _nexthopsStale = true;
         return deleted;
     }
@@ -362,20 +349,7 @@ public sealed partial class NetlinkRouteClient
             return 0;
         }
 
-        int deleted = 0;
-        await RunAsync(
-            unused.Count,
-            (i, b, seq) =>
-            {
-                int start = b.BeginMessage(Rtm.DelNexthop, Nl.FRequest | Nl.FAck, seq);
-                b.Reserve(NhMsgLength).Clear();
-                b.PutU32(NhaId, unused[i]);
-                b.EndMessage(start);
-                return true;
-            },
-            null,
-            (i, errno, _) => deleted += errno is 0 or Errno.ENOENT ? 1 : 0,
-            cancellationToken).ConfigureAwait(false);
+        int deleted = await DeleteNexthopObjectsAsync(unused, cancellationToken).ConfigureAwait(false);
         foreach (uint id in unused)
         {
             if (_hopByNexthop.Remove(id, out var hop))
@@ -388,8 +362,28 @@ public sealed partial class NetlinkRouteClient
         return deleted;
     }
 
-    /// <summary>Re-sends, with inline next hops, the route requests naming an object the kernel no
-    /// longer has (removed with its interface, or by hand); marks the cache stale.</summary>
+    /// <summary>RTM_DELNEXTHOP for each id; returns how many are gone (one already missing counts).</summary>
+    private async Task<int> DeleteNexthopObjectsAsync(List<uint> ids, CancellationToken cancellationToken)
+    {
+        int deleted = 0;
+        await RunAsync(
+            ids.Count,
+            (i, b, seq) =>
+            {
+                int start = b.BeginMessage(Rtm.DelNexthop, Nl.FRequest | Nl.FAck, seq);
+                b.Reserve(NhMsgLength).Clear();
+                b.PutU32(NhaId, ids[i]);
+                b.EndMessage(start);
+                return true;
+            },
+            null,
+            (_, errno, _) => deleted += errno is 0 or Errno.ENOENT ? 1 : 0,
+            cancellationToken).ConfigureAwait(false);
+        return deleted;
+    }
+
+    /// <summary>A refusal of a route request that named an object the kernel no longer has (removed
+    /// with its interface, or by hand): such requests are re-sent with inline next hops.</summary>
     private static bool NexthopMissing(int errno, string? text) =>
         errno == Errno.EINVAL && text is not null && text.Contains("exthop", StringComparison.Ordinal)
         || errno == Errno.ENOENT;
@@ -452,6 +446,7 @@ public sealed partial class NetlinkRouteClient
         return 0;
     }
 
-    private static IPAddress Unscoped(IPAddress a) =>
+    /// <summary>The address without its IPv6 scope id (the interface is kept apart in the key).</summary>
+    internal static IPAddress Unscoped(IPAddress a) =>
         a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && a.ScopeId != 0 ? new IPAddress(a.GetAddressBytes()) : a;
 }

@@ -133,8 +133,7 @@ public sealed partial class FibProgrammer
             {
                 if (nh.Gateway is { } gw)
                 {
-                    inUse.Add(gw.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && gw.ScopeId != 0
-                        ? new System.Net.IPAddress(gw.GetAddressBytes()) : gw);
+                    inUse.Add(NetlinkRouteClient.Unscoped(gw));
                 }
             }
         }
