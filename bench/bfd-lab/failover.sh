@@ -17,9 +17,12 @@
 #   --fail kill: kill -9 of node-1's speaker (stackbgpd, or FRR's bgpd+bfdd+zebra)
 #   --fail stop: SIGSTOP of node-1's speaker (a hung process: TCP stays open, only BFD can tell)
 #   --fail cut:  node-1's port on the switch goes down (the leaf keeps its carrier)
-# Failure time: `date +%s.%N` right before the signal/command. Removal time: the timestamp of the
-# first route (or next-hop object) change of the leaf's kernel after it, from `ip -ts monitor`
-# started before the run (kernel notification order, no polling in the measurement). Then the
+# Failure time: kill/stop: `date +%s.%N` right before the signal (a shell builtin); cut: the timestamp
+# of the switch kernel's notification that the port went down, from `ip -ts monitor link` in the
+# switch namespace (starting `ip` to cut the port takes ~3 ms here, which is not part of the failure;
+# `date` before it is the fallback). Removal time: the timestamp of the first route (or next-hop
+# object) change of the leaf's kernel after it, from `ip -ts monitor` started before the run (both
+# ends stamped the same way, by an `ip monitor` reading a kernel notification; no polling). Then the
 # node is restored (restart / SIGCONT / port up) and the next run waits for two next hops again.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -43,7 +46,7 @@ L=bfo$ID-leaf S=bfo$ID-sw N1=bfo$ID-n1 N2=bfo$ID-n2 SP=bfo$ID-spine
 if [ "$TOPO" = fabric ]; then ALL="bfo$ID-l1 bfo$ID-l2 $SP $S $N1 $N2"; M=$SP; else ALL="$L $S $N1 $N2"; M=$L; fi
 MONPID=""
 cleanup() {
-  [ -n "$MONPID" ] && kill "$MONPID" 2>/dev/null
+  [ -n "$MONPID" ] && kill $MONPID 2>/dev/null
   local ns p
   # a stopped process does not handle SIGTERM: continue it first
   for ns in $ALL; do for p in $(ip netns pids "$ns" 2>/dev/null); do kill -CONT "$p" 2>/dev/null; done; done
@@ -154,11 +157,14 @@ not_two_hops() { [ "$(hops)" != 2 ]; }
 
 ip -ts -n "$M" monitor route nexthop >"$LAB_RUN/monitor.log" 2>&1 &
 MONPID=$!
+ip -ts -n "$S" monitor link dev n1 >"$LAB_RUN/link.log" 2>&1 &
+MONPID="$MONPID $!"
 results=()
 for run in $(seq "$RUNS"); do
   wait_until 90 "$M kernel route $VIP with two next hops" two_hops || { lab_log "run $run: no ECMP route; logs in $LAB_RUN (KEEP=1 keeps them)"; exit 1; }
   sleep 1 # settle: BFD at its final interval, no pending updates (not part of the measurement)
   before=$(wc -l <"$LAB_RUN/monitor.log")
+  link_before=$(wc -l <"$LAB_RUN/link.log")
   pids=$(speaker_pids "$N1" "$NODE")
   T0=$(date +%s.%N)
   case $FAIL in
@@ -167,13 +173,24 @@ for run in $(seq "$RUNS"); do
     cut) ip -n "$S" link set n1 down ;;
   esac
   wait_until 30 "node-1's next hop to leave $M's kernel route" not_two_hops || exit 1
+  if [ "$FAIL" = cut ]; then
+    # the port's down notification (the first line after T0 that says the link is not UP)
+    tdown=$(tail -n +"$((link_before + 1))" "$LAB_RUN/link.log" | python3 -c '
+import re, sys, datetime
+for line in sys.stdin:
+    if line.startswith("[") and "n1" in line and ",UP" not in line and "<UP" not in line:
+        print(datetime.datetime.fromisoformat(re.match(r"^(?:\[[^]]*\] )*\[([^]]*)\]", line).group(1)).timestamp()); break
+')
+    [ -n "$tdown" ] && T0=$tdown || lab_log "run $run: no link-down notification from the switch; failure time from date"
+  fi
   # the first kernel change after T0, once `ip monitor` has written it out (it may lag under load)
   first_change() { tail -n +"$((before + 1))" "$LAB_RUN/monitor.log" | python3 -c '
-import sys, datetime
+import re, sys, datetime
 t0 = float(sys.argv[1])
 for line in sys.stdin:
     if not line.startswith("["): continue
-    ts = datetime.datetime.fromisoformat(line[1:line.index("]")]).timestamp()
+    # `ip monitor` may print the stamps of filtered-out messages before the one it prints: the last stamp belongs to the printed one
+    ts = datetime.datetime.fromisoformat(re.match(r"^(?:\[[^]]*\] )*\[([^]]*)\]", line).group(1)).timestamp()
     if ts >= t0:
         print(round((ts - t0) * 1000)); break
 ' "$T0"; }

@@ -63,6 +63,12 @@ public readonly record struct IdleHoldBackoff(TimeSpan Base, TimeSpan Max, TimeS
     /// long the session that just went down stayed Established (zero if it never got there).
     /// Returns the back-off to wait before the next start.
     /// </summary>
+    /// <summary>
+    /// Back to the base wait: an explicit start (operator, configuration, or BFD reporting the path Up
+    /// again) is new evidence, so earlier flaps no longer lengthen the next automatic restart.
+    /// </summary>
+    public IdleHoldBackoff Reset() => this with { Current = Base };
+
     public IdleHoldBackoff AfterFlap(TimeSpan establishedFor)
     {
         if (establishedFor >= StablePeriod) return this with { Current = Base };

@@ -257,6 +257,46 @@ public class SessionTests
     }
 
     [Fact]
+    public async Task An_explicit_start_resets_the_idle_hold_backoff_grown_by_earlier_flaps()
+    {
+        // Seen in the BFD lab: link cuts grew the back-off; after BFD came Up again (stop, then start)
+        // a collision flap made the session wait the grown back-off (over a minute) instead of 2 s.
+        var time = new FakeTimeProvider();
+        var ha = new RecordingHandler();
+        var connector = new InMemoryConnector(AEnd, BEnd);
+        var peers = new System.Collections.Concurrent.ConcurrentQueue<RawPeer>();
+        connector.Target = c => peers.Enqueue(new RawPeer(c));
+        var log = new ListLogger<BgpSession>();
+        await using var a = new BgpSession(Sessions.Config(Sessions.B, 65001, 65002, 0x01010101,
+            c => c with { IdleHold = IdleHoldBackoff.Create(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(5)) }), connector, ha, time, log);
+        a.Start();
+        // Three flaps: the back-off grows 2, 4, 8 s.
+        var waits = new[] { 2, 4, 8 };
+        for (int flap = 0; flap < 3; flap++)
+        {
+            await Poll.UntilAsync(() => peers.Count == flap + 1, $"connection {flap + 1}", () => $"{peers.Count} {a.State}");
+            await peers.ElementAt(flap).ReadAsync<OpenMessage>();
+            await peers.ElementAt(flap).SendAsync(NotificationMessage.Cease(CeaseSubcode.OutOfResources));
+            int f = flap;
+            await Poll.UntilAsync(() => log.Lines.Count(l => l.Contains("idle hold", StringComparison.Ordinal)) == f + 1, "idle hold timer armed", () => log.All);
+            if (flap < 2) time.Advance(TimeSpan.FromSeconds(waits[flap]));
+        }
+        // Stopped during the 8 s wait, then started again: connects at once.
+        await a.StopAsync();
+        a.Start();
+        await Poll.UntilAsync(() => peers.Count == 4, "a connection at once after the explicit start", () => $"{peers.Count} {a.State}");
+        await peers.ElementAt(3).ReadAsync<OpenMessage>();
+        await peers.ElementAt(3).SendAsync(NotificationMessage.Cease(CeaseSubcode.OutOfResources));
+        await Poll.UntilAsync(() => log.Lines.Count(l => l.Contains("idle hold", StringComparison.Ordinal)) == 4, "idle hold timer armed after the flap", () => log.All);
+        // The next flap waits the first step of the back-off (2 s), not 16 s.
+        time.Advance(TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(10));
+        await Poll.UntilAsync(() => a.State == BgpState.Idle, "still Idle");
+        Assert.Equal(4, connector.Attempts);
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        await Poll.UntilAsync(() => connector.Attempts == 5, "fifth connection attempt 2 s after the flap", () => $"{connector.Attempts} {log.All}");
+    }
+
+    [Fact]
     public async Task Unreachable_peer_is_retried_every_ConnectRetryTime()
     {
         var time = new FakeTimeProvider();

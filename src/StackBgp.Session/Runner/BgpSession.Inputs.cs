@@ -37,6 +37,8 @@ public sealed partial class BgpSession
         {
             case AdminStart:
                 _adminDown = false;
+                // Flaps before this start (e.g. a link cut and BFD Down) must not hold back the restarts after it.
+                _backoff = _backoff.Reset();
                 if (_fsm.State == BgpState.Idle)
                 {
                     Disarm(TimerKind.IdleHold);
