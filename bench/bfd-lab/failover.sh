@@ -17,6 +17,7 @@
 #   --fail kill: kill -9 of node-1's speaker (stackbgpd, or FRR's bgpd+bfdd+zebra)
 #   --fail stop: SIGSTOP of node-1's speaker (a hung process: TCP stays open, only BFD can tell)
 #   --fail cut:  node-1's port on the switch goes down (the leaf keeps its carrier)
+#   LEAF_EXTRA="zebra work-queue 0" (environment): global lines added to the leaf's config (topology leaf)
 # Failure time: kill/stop: `date +%s.%N` right before the signal (a shell builtin); cut: the timestamp
 # of the switch kernel's notification that the port went down, from `ip -ts monitor link` in the
 # switch namespace (starting `ip` to cut the port takes ~3 ms here, which is not part of the failure;
@@ -74,6 +75,7 @@ frr defaults datacenter
 hostname leaf
 log stdout informational
 $api
+${LEAF_EXTRA:-}
 router bgp 64998
   bgp router-id 172.30.1.2
   no bgp default ipv4-unicast
