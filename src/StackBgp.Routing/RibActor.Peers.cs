@@ -82,6 +82,9 @@ public sealed partial class RibActor
 
     private void SweepStale(PeerState peer, AddressFamily family)
     {
+        // Paths are marked stale only with StaleSince set (KeepStale), and it is cleared only when none
+        // is left: without it there is nothing to sweep, and an End-of-RIB need not walk the table.
+        if (peer.StaleSince is null) return;
         foreach (var d in Table(family).Values)
             for (int i = d.Count - 1; i >= 0; i--)
                 if (ReferenceEquals(d.At(i).Peer, peer) && d.At(i).IsStale) RemovePath(d, i);

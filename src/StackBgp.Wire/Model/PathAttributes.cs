@@ -31,6 +31,12 @@ public sealed record PathAttributes
     private readonly AsPath _asPath = AsPath.Empty;
     private Rare? _rare;
 
+    // Interning bookkeeping, not content: which attribute interner (StackBgp.Routing) holds this set as
+    // its canonical instance (0 = none) and how many references it counts. Only that interner's owner
+    // thread writes them; they are not copied by `with` and not part of equality or the hash.
+    internal int InternOwner;
+    internal int InternRefs;
+
     private const byte HasMed = 1, HasLocalPref = 2;
 
     /// <summary>The attributes that few routes carry; immutable once built, shared by <c>with</c> copies.</summary>
