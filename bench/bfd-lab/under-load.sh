@@ -158,7 +158,7 @@ wait "$RXPID"; RXPID=""
 
 rss=$(awk '/VmHWM/ {print int($2/1024) " MiB"}' "/proc/$DUTPID/status" 2>/dev/null)
 rt=$(ps -L -o cls=,rtprio=,comm= -p "$DUTPID" | awk '$1 == "FF" {print "SCHED_FIFO " $2 " (" $3 ")"; exit}')
-gc=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["runtimeOptions"].get("configProperties",{}); print("Server GC" if c.get("System.GC.Server") else "Workstation GC", "concurrent" if c.get("System.GC.Concurrent", True) else "non-concurrent")' "$(dirname "$STACKBGPD")/stackbgpd.runtimeconfig.json")
+gc=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["runtimeOptions"].get("configProperties",{}); print(("Server GC (%s heaps)" % c.get("System.GC.HeapCount", "all")) if c.get("System.GC.Server") else "Workstation GC", "concurrent" if c.get("System.GC.Concurrent", True) else "non-concurrent")' "$(dirname "$(readlink -f "$STACKBGPD")")/stackbgpd.runtimeconfig.json")
 {
   echo "### $([ "$DUTD" = frr ] && echo "FRR 8.4 (anchor)" || echo stackbgpd) BFD at ${MS} ms while its RIB ingests $COUNT prefixes ($(date -u +%Y-%m-%dT%H:%MZ))"
   echo
