@@ -17,8 +17,9 @@ namespace StackBgp.Bfd;
 /// Garbage collection still suspends managed threads, this one included. Therefore, while a
 /// session is Up, its next packets are handed to the kernel ahead of time (io_uring timed sends,
 /// see BfdEngine.Kernel.cs) and leave on time during a collection. For the daemon we recommend
-/// the defaults plus <see cref="BfdEngineOptions.RealtimePriority"/> = 10, workstation concurrent
-/// GC and <c>GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency</c>; measured figures are
+/// the defaults plus <see cref="BfdEngineOptions.RealtimePriority"/> = 10, concurrent GC (the daemon
+/// runs Server GC with two heaps since 2026-12-07, Workstation before; both measured)
+/// and <c>GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency</c>; measured figures are
 /// in src/StackBgp.Bfd/README.md.
 /// </para>
 /// </summary>
