@@ -181,6 +181,8 @@ public sealed record MetricsConfig(string ListenEndpoint);
 /// <summary><c>fib keep-on-exit</c>, <c>fib sweep-time N</c>, <c>fib protocol N</c>, <c>[no] zebra nexthop kernel enable</c>.</summary>
 public sealed record FibConfig
 {
+    /// <summary><c>fib keep-on-exit</c>: the routes in the kernel stay there on every exit, a stop for good
+    /// (SIGINT) included (BIRD's <c>persist</c>); without it only a planned restart (SIGTERM) keeps them.</summary>
     public bool KeepOnExit { get; init; }
     public int? SweepTimeSeconds { get; init; }
     public int? Protocol { get; init; }

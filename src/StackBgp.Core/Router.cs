@@ -121,8 +121,9 @@ public sealed partial class Router : IAsyncDisposable
     {
         // SIGTERM (restart): the kernel keeps every route as it is, learned ones included (FRR's -r), so
         // forwarding has no gap whether or not the peers keep ours. SIGINT (stop for good): the routes
-        // learned from the peers leave the kernel with them.
-        if (mode != RouterStopMode.Withdraw) _kernel?.HoldRoutes();
+        // learned from the peers leave the kernel with them, unless `fib keep-on-exit` (BIRD's `persist`)
+        // says the kernel keeps them on every exit.
+        if (mode != RouterStopMode.Withdraw || Config.Fib.KeepOnExit) _kernel?.HoldRoutes();
         var stops = new List<Task>();
         int longestRestart = 0;
         foreach (var p in _peers.Values)

@@ -190,6 +190,33 @@ public sealed class GracefulRestartTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void With_fib_keep_on_exit_a_sigint_leaves_the_learned_routes_in_the_kernel_and_the_leaf_still_withdraws()
+    {
+        var owned = new List<IDisposable>();
+        try
+        {
+            (NetNs leafNs, NetNs nodeNs) = Topology(owned);
+            var frr = FrrInstance.Start(leafNs, FrrConfig(gracefulRestart: false), log: output.WriteLine);
+            owned.Add(frr);
+            var stack = StackBgpInstance.Start(nodeNs, "fib keep-on-exit\n" + StackConfig(gracefulRestart: false), output.WriteLine);
+            owned.Add(stack);
+            frr.WaitEstablished(Node, Converge);
+            Poll.Until(() => Via(nodeNs, LeafNet1, Leaf), Converge, () => $"node kernel route to {LeafNet1}; seen:\n{nodeNs.Routes()}");
+
+            stack.Interrupt(TimeSpan.FromSeconds(10));
+            Assert.True(Via(nodeNs, LeafNet1, Leaf), "with fib keep-on-exit the route learned from the leaf stays in the node's kernel after SIGINT:\n"
+                + nodeNs.Routes() + "\nstackbgpd:\n" + Tail(stack.Process.Output));
+            // the peer is still told (Cease), so it withdraws ours at once
+            Poll.Until(() => frr.Paths(NodeNet1).Count == 0, TimeSpan.FromSeconds(20),
+                () => $"FRR to withdraw {NodeNet1} after stackbgpd's SIGINT; seen {frr.Paths(NodeNet1).ToJsonString()}");
+        }
+        finally
+        {
+            Cleanup(owned);
+        }
+    }
+
+    [Fact]
     public void A_sigint_of_stackbgpd_with_graceful_restart_is_a_stop_for_good_and_the_leaf_withdraws_at_once()
     {
         var owned = new List<IDisposable>();
