@@ -47,29 +47,95 @@ internal sealed class BfdBridge : IDisposable
         _engine.Start();
         _subscription = _engine.Subscribe();
         _loop = LoopAsync(_stop.Token);
-        foreach (var p in _router.Config.Bfd.Peers)
-            _ = AddAsync(ToConfig(p.Address, p.LocalAddress, p.Interface, p.Multihop, p.Profile, p.Settings));
+        _ = ReconcileAsync();
     }
 
-    /// <summary>Adds a session; a refusal (bad parameters, missing interface) is logged with the peer, never thrown.</summary>
-    private async Task AddAsync(BfdPeerConfig config)
+    /// <summary>The sessions this bridge created, with the parameters they run with (guarded by <see cref="_gate"/>).</summary>
+    private readonly Dictionary<BfdSessionKey, BfdPeerConfig> _running = [];
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>A neighbor with <c>bfd</c> was added (or re-created at a new address): its session is brought in line.</summary>
+    public Task AddPeerAsync(Peer peer) => ReconcileAsync();
+
+    /// <summary>
+    /// Brings the engine's sessions in line with the configuration and the current neighbors (start,
+    /// reload, a neighbor added, removed or moved): <c>bfd</c> / <c>peer …</c> blocks first (their own
+    /// settings win over a neighbor's profile for the same session, as in FRR), then every neighbor
+    /// with <c>bfd</c>. New sessions are added, changed ones updated in place (interval changes while
+    /// Up go through a Poll Sequence, no flap), the others removed (one AdminDown packet first).
+    /// A neighbor that no longer uses BFD is no longer held down by it.
+    /// A refusal (bad parameters, missing interface) is logged with the peer, never thrown.
+    /// </summary>
+    public async Task ReconcileAsync()
     {
+        await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            await _engine.AddSession(config).ConfigureAwait(false);
+            var desired = new Dictionary<BfdSessionKey, BfdPeerConfig>();
+            foreach (var p in _router.Config.Bfd.Peers)
+            {
+                var c = ToConfig(p.Address, p.LocalAddress, p.Interface, p.Multihop, p.Profile, p.Settings);
+                desired.TryAdd(c.Key, c);
+            }
+            foreach (var peer in _router.Peers.ToArray())
+            {
+                if (!peer.Config.Bfd) continue;
+                var c = PeerSession(peer);
+                desired.TryAdd(c.Key, c);
+            }
+            foreach (var key in _running.Keys.ToArray())
+            {
+                if (desired.ContainsKey(key)) continue;
+                _running.Remove(key);
+                await _engine.RemoveSession(key).ConfigureAwait(false);
+                _log.LogInformation("BFD peer {Peer}: session removed (no longer configured)", key);
+            }
+            foreach (var c in desired.Values)
+            {
+                try
+                {
+                    if (!_running.TryGetValue(c.Key, out var current))
+                    {
+                        await _engine.AddSession(c).ConfigureAwait(false);
+                        _running[c.Key] = c;
+                    }
+                    else if (current != c)
+                    {
+                        await _engine.UpdateSession(c).ConfigureAwait(false);
+                        _running[c.Key] = c;
+                        _log.LogInformation("BFD peer {Peer}: parameters changed in place (tx {Tx} ms, rx {Rx} ms, multiplier {Mult}{Shutdown})", c.Key,
+                            c.DesiredMinTx.TotalMilliseconds, c.RequiredMinRx.TotalMilliseconds, c.DetectMultiplier, c.Shutdown ? ", shutdown" : "");
+                    }
+                }
+                catch (Exception e) when (e is ArgumentException or IOException || (e is InvalidOperationException && e is not ObjectDisposedException))
+                {
+                    _log.LogError("BFD peer {Peer}: session not {Action}: {Reason}", c.Key, _running.ContainsKey(c.Key) ? "updated" : "created", e.Message);
+                }
+            }
+            foreach (var peer in _router.Peers.ToArray())
+            {
+                if (peer.Config.Bfd || !peer.HeldDownByBfd) continue;
+                peer.HeldDownByBfd = false;
+                _log.LogInformation("neighbor {Neighbor}: bfd removed, no longer held down by BFD", peer.Config.Id);
+                if (!peer.Config.Shutdown) peer.Session?.Start();
+            }
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException)
+        catch (ObjectDisposedException)
         {
-            _log.LogError("BFD peer {Peer}: session not created: {Reason}", config.Peer, e.Message);
+            // stopping
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
-    public Task AddPeerAsync(Peer peer)
+    private BfdPeerConfig PeerSession(Peer peer)
     {
         var n = peer.Config;
         IPAddress? local = n.UpdateSource is { } us && IPAddress.TryParse(us, out var a) ? a : null;
         bool multihop = n.EbgpMultihop is > 1;
-        return AddAsync(ToConfig(peer.Address, local, multihop ? null : peer.Transport?.LocalInterface, multihop, n.BfdProfile, null));
+        return ToConfig(peer.Address, local, multihop ? null : peer.Transport?.LocalInterface, multihop, n.BfdProfile, null);
     }
 
     private BfdPeerConfig ToConfig(IPAddress peer, IPAddress? local, string? ifName, bool multihop, string? profileName, BfdSettings? own)

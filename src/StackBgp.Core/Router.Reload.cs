@@ -40,11 +40,20 @@ public sealed partial class Router
         foreach (var change in diff.Neighbors)
         {
             _peers.TryGetValue(change.Id, out var peer);
+            bool interfaceNeighbor = IsInterfaceNeighbor(change.Id);
             switch (change.Kind)
             {
-                case NeighborChangeKind.Removed when peer is not null:
-                    await RemovePeerAsync(peer).ConfigureAwait(false);
+                case NeighborChangeKind.Removed when peer is not null || interfaceNeighbor:
+                    // An interface neighbor also stops advertising itself and listening on its interface.
+                    if (interfaceNeighbor) await StopInterfaceNeighborAsync(change.Id).ConfigureAwait(false);
+                    else await RemovePeerAsync(peer!).ConfigureAwait(false);
                     Log.Logger.LogInformation("reload: neighbor {Neighbor} removed", change.Id);
+                    break;
+                case NeighborChangeKind.Changed when interfaceNeighbor && (peer is null || change.NeedsReset) && effective.TryGetValue(change.Id, out var changedInterface):
+                    // Not discovered yet (its discovery holds the old settings) or a reset: start it over.
+                    Log.Logger.LogInformation("reload: neighbor {Neighbor} restarted ({Settings} changed)", change.Id, string.Join(", ", change.ChangedSettings));
+                    await StopInterfaceNeighborAsync(change.Id).ConfigureAwait(false);
+                    await AddPeerAsync(changedInterface).ConfigureAwait(false);
                     break;
                 case NeighborChangeKind.Added when effective.TryGetValue(change.Id, out var added):
                     await AddPeerAsync(added).ConfigureAwait(false);
@@ -60,11 +69,20 @@ public sealed partial class Router
                     else
                     {
                         peer.UpdateConfig(changed);
+                        if (interfaceNeighbor) _interfaceNeighbors[change.Id] = changed; // a later re-discovery uses it
                         Log.Logger.LogInformation("reload: neighbor {Neighbor} updated in place ({Settings})", change.Id, string.Join(", ", change.ChangedSettings));
                     }
                     break;
             }
         }
+        // BFD: `bfd` blocks and `neighbor … bfd` may have changed (intervals, profiles, peers added or
+        // removed): bring the sessions in line; the first BFD configuration starts the engine.
+        if (_bfd is null && NeedsBfd(next))
+        {
+            _bfd = new BfdBridge(this, _loggerFactory);
+            _bfd.Start();
+        }
+        else if (_bfd is not null) await _bfd.ReconcileAsync().ConfigureAwait(false);
         // Policies are objects in the peers' descriptors: rebuild them for every up peer so that new
         // lists and route-maps take effect (a soft reconfiguration, RFC 2918 style, without a reset).
         if (diff.PolicyChanged || diff.Changed.Any(c => !c.NeedsReset))
@@ -82,7 +100,8 @@ public sealed partial class Router
     {
         if (peer.Session is { } s) await s.StopAsync(Wire.CeaseSubcode.PeerDeconfigured, null).ConfigureAwait(false);
         _listener?.RemovePeer(peer.Address);
-        _peers.TryRemove(peer.Config.Id, out _);
+        _peers.TryRemove(new KeyValuePair<string, Peer>(peer.Config.Id, peer));
         await peer.DisposeAsync().ConfigureAwait(false);
+        if (peer.Config.Bfd && _bfd is not null) await _bfd.ReconcileAsync().ConfigureAwait(false); // its session goes
     }
 }

@@ -7,8 +7,12 @@ namespace StackBgp.Core;
 
 public sealed partial class Router
 {
-    private readonly List<RouterAdvertisements> _advertisers = [];
+    /// <summary>Router advertisements (and discovery) per interface neighbor, by interface name.</summary>
+    private readonly Dictionary<string, RouterAdvertisements> _advertisers = new(StringComparer.Ordinal);
     private readonly Lock _advertisersLock = new();
+
+    /// <summary>The current settings of each interface neighbor (a reload may change them while discovery runs).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, EffectiveNeighbor> _interfaceNeighbors = new(StringComparer.Ordinal);
 
     /// <summary>Interface neighbors whose interface does not exist yet, by interface name: started when it appears.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, EffectiveNeighbor> _waitingForInterface = new(StringComparer.Ordinal);
@@ -27,6 +31,7 @@ public sealed partial class Router
             Log.NeighborProblem(n.Id, "interface neighbors need the kernel role (started with --no-kernel); neighbor ignored");
             return;
         }
+        _interfaceNeighbors[n.Id] = n;
         var link = _kernel.Interfaces.Values.FirstOrDefault(i => i.Name == n.Id);
         if (link is null)
         {
@@ -52,8 +57,37 @@ public sealed partial class Router
             await ra.DisposeAsync().ConfigureAwait(false);
             return;
         }
-        lock (_advertisersLock) _advertisers.Add(ra);
+        RouterAdvertisements? previous;
+        lock (_advertisersLock)
+        {
+            _advertisers.Remove(n.Id, out previous);
+            _advertisers[n.Id] = ra;
+        }
+        if (previous is not null) await previous.DisposeAsync().ConfigureAwait(false);
         _ = DiscoverAndStartAsync(n, ra, link.IfIndex);
+    }
+
+    /// <summary>Whether <paramref name="id"/> names an interface neighbor that runs or waits for its interface.</summary>
+    private bool IsInterfaceNeighbor(string id) => _interfaceNeighbors.ContainsKey(id) || _waitingForInterface.ContainsKey(id);
+
+    /// <summary>
+    /// An interface neighbor leaves (removed by a reload, or restarted with new settings): it stops
+    /// waiting for its interface, stops sending router advertisements there and listening for the
+    /// peer's, and its session (and BFD session) goes.
+    /// </summary>
+    private async Task StopInterfaceNeighborAsync(string ifName)
+    {
+        _interfaceNeighbors.TryRemove(ifName, out _);
+        _waitingForInterface.TryRemove(ifName, out _);
+        RouterAdvertisements? ra;
+        lock (_advertisersLock) _advertisers.Remove(ifName, out ra);
+        if (ra is not null) await ra.DisposeAsync().ConfigureAwait(false); // ends its discovery loop
+        if (_peers.TryGetValue(ifName, out var peer)) await RemovePeerAsync(peer).ConfigureAwait(false);
+    }
+
+    private bool IsCurrent(string ifName, RouterAdvertisements ra)
+    {
+        lock (_advertisersLock) return _advertisers.TryGetValue(ifName, out var current) && ReferenceEquals(current, ra);
     }
 
     /// <summary>An interface came up: start the interface neighbor that was waiting for it, if any.</summary>
@@ -74,13 +108,14 @@ public sealed partial class Router
         try
         {
             IPAddress? current = null;
-            if (ra.PeerLinkLocal is { } known)
+            if (ra.PeerLinkLocal is { } known && IsCurrent(n.Id, ra))
             {
                 current = Scoped(known, ifIndex);
-                await StartDiscoveredAsync(n, current, null).ConfigureAwait(false);
+                await StartDiscoveredAsync(Latest(n), current, null).ConfigureAwait(false);
             }
             await foreach (var heard in ra.Received.ReadAllAsync().ConfigureAwait(false))
             {
+                if (!IsCurrent(n.Id, ra)) break; // removed or restarted by a reload
                 var address = Scoped(heard.Source, ifIndex);
                 if (address.Equals(current)) continue;
                 Peer? old = null;
@@ -88,7 +123,7 @@ public sealed partial class Router
                 {
                     continue; // a working session stays; if it was the old router, it drops and a later advertisement moves us
                 }
-                await StartDiscoveredAsync(n, address, current is null ? null : old).ConfigureAwait(false);
+                await StartDiscoveredAsync(Latest(n), address, current is null ? null : old).ConfigureAwait(false);
                 current = address;
             }
         }
@@ -117,6 +152,8 @@ public sealed partial class Router
         await AddPeerAsync(n with { Address = peer }, n.Id).ConfigureAwait(false);
     }
 
+    private EffectiveNeighbor Latest(EffectiveNeighbor n) => _interfaceNeighbors.TryGetValue(n.Id, out var latest) ? latest : n;
+
     private static IPAddress Scoped(IPAddress a, int ifIndex) => a.ScopeId == 0 ? new IPAddress(a.GetAddressBytes(), ifIndex) : a;
 
     /// <summary>
@@ -140,10 +177,11 @@ public sealed partial class Router
     private async Task StopAdvertisersAsync()
     {
         _waitingForInterface.Clear();
+        _interfaceNeighbors.Clear();
         List<RouterAdvertisements> all;
         lock (_advertisersLock)
         {
-            all = [.. _advertisers];
+            all = [.. _advertisers.Values];
             _advertisers.Clear();
         }
         foreach (var ra in all) await ra.DisposeAsync().ConfigureAwait(false);

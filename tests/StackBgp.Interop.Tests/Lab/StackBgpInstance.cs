@@ -92,6 +92,23 @@ public sealed class StackBgpInstance : BgpPeerBase
         }
     }
 
+    /// <summary>Writes a new configuration and sends SIGHUP (reload in place); waits until the daemon logs the outcome.</summary>
+    public void Reload(string config)
+    {
+        LabProcess p = Process;
+        int before = ReloadOutcomes(p.Output);
+        File.WriteAllText(ConfigPath, config);
+        p.Signal(Shell.SigHup);
+        Poll.Until(() => ReloadOutcomes(p.Output) > before, TimeSpan.FromSeconds(20),
+            () => $"stackbgpd (pid {p.Pid}) to log the outcome of the reload; output:\n{p.Output}");
+    }
+
+    /// <summary>Lines saying a reload ended: applied, unchanged, or refused.</summary>
+    private static int ReloadOutcomes(string output) =>
+        output.Split('\n').Count(l => l.Contains("reload: applied", StringComparison.Ordinal)
+            || l.Contains("reload: configuration unchanged", StringComparison.Ordinal)
+            || l.Contains("refused: the running configuration is unchanged", StringComparison.Ordinal));
+
     /// <summary>Starts stackbgpd again in the same namespace (optionally with a new config) and waits until the CLI answers.</summary>
     public void Restart(string? config = null)
     {

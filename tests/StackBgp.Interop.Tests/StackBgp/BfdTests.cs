@@ -68,7 +68,48 @@ public sealed class BfdTests(ITestOutputHelper output)
         Poll.Until(() => KernelNextHops.Are(leaf, Vip, "100.64.1.2"), Converge, () => $"leaf route back after SIGCONT; seen '{KernelNextHops.Text(leaf, Vip)}'");
     }
 
+    [Fact]
+    public void A_reload_changes_bfd_intervals_without_a_flap_and_removing_bfd_ends_the_session()
+    {
+        using NetNs leaf = NetNs.Create();
+        using NetNs node = NetNs.Create();
+        Veth link = Veth.Create(leaf, node, "down0", "enp2s0");
+        leaf.AddAddress(link.IfA, "100.64.1.1/30");
+        node.AddAddress(link.IfB, "100.64.1.2/30");
+        using FrrInstance frr = FrrInstance.Start(leaf, ScenarioLab.Render("leaf", 1, 300, 3), bfd: true, log: output.WriteLine);
+        using StackBgpInstance stack = StackBgpInstance.Start(node, ScenarioLab.Render("controller", 1, 300, 3), output.WriteLine);
+        frr.WaitEstablished("100.64.1.2", Converge);
+        Poll.Until(() => StackBfdPeer(stack, "100.64.1.1"), p => p?["status"]?.GetValue<string>() == "up", Converge, "stackbgpd: BFD peer 100.64.1.1 up");
+        Poll.Until(() => FrrBfdPeer(frr, "100.64.1.2"), p => p?["status"]?.GetValue<string>() == "up", Converge, "FRR bfdd: peer 100.64.1.2 up");
+        long downsBefore = StackBfdDowns(stack, "100.64.1.1");
+
+        // the profile's intervals change: applied in place (Poll Sequence), FRR sees them, no Down anywhere
+        stack.Reload(ScenarioLab.Render("controller", 1, 100, 3));
+        Poll.Until(() => FrrBfdPeer(frr, "100.64.1.2"), p => p?["remote-transmit-interval"]?.GetValue<int>() == 100 && p?["remote-receive-interval"]?.GetValue<int>() == 100,
+            Converge, "FRR bfdd to see stackbgpd's new 100 ms intervals after the reload");
+        JsonNode own = StackBfdPeer(stack, "100.64.1.1")!;
+        output.WriteLine("stackbgpd bfd peer after the reload: " + own.ToJsonString());
+        Assert.Equal("up", own["status"]!.GetValue<string>());
+        Assert.Equal(100, own["transmit-interval"]!.GetValue<int>());
+        Assert.Equal(downsBefore, StackBfdDowns(stack, "100.64.1.1"));
+        Assert.Equal("up", FrrBfdPeer(frr, "100.64.1.2")?["status"]?.GetValue<string>());
+        Assert.Equal("Established", stack.NeighborState("100.64.1.1"));
+
+        // `neighbor … bfd` removed: our session goes (AdminDown to the leaf), the neighbor is not held down by it
+        string noBfd = string.Join('\n', ScenarioLab.Render("controller", 1, 100, 3).Split('\n').Where(l => !l.Contains("neighbor uplink bfd", StringComparison.Ordinal)));
+        stack.Reload(noBfd);
+        Poll.Until(() => StackBfdPeer(stack, "100.64.1.1") is null, TimeSpan.FromSeconds(10),
+            () => $"stackbgpd to remove the BFD session after `neighbor uplink bfd` was removed; seen {stack.CliJson("show bfd peers json").ToJsonString()}");
+        Poll.Until(() => FrrBfdPeer(frr, "100.64.1.2"), p => p?["status"]?.GetValue<string>() is "down" or "shutdown", TimeSpan.FromSeconds(10),
+            "FRR bfdd to see stackbgpd's session end");
+        stack.WaitEstablished("100.64.1.1", Converge);
+    }
+
     private static JsonNode? FrrBfdPeer(FrrInstance frr, string peer) => FindPeer(frr.VtyshJson("show bfd peers json"), peer);
+
+    private static long StackBfdDowns(StackBgpInstance stack, string peer) =>
+        FindPeer(stack.CliJson("show bfd peers counters json"), peer)?["session-down"]?.GetValue<long>()
+            ?? throw new InvalidOperationException($"no BFD counters for {peer}: {stack.CliJson("show bfd peers counters json").ToJsonString()}");
 
     private static JsonNode? StackBfdPeer(StackBgpInstance stack, string peer) => FindPeer(stack.CliJson("show bfd peers json"), peer);
 

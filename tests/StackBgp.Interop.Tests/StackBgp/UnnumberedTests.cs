@@ -190,6 +190,42 @@ public sealed class UnnumberedTests(ITestOutputHelper output)
             $"FRR's kernel route to {NodeLoopback4} again after the flap");
     }
 
+    /// <summary>
+    /// A reload that removes the interface neighbor ends all of it: the session (FRR sees it go), the router
+    /// advertisements and the ICMPv6 socket that listens for the leaf's (FRR stops as well when its neighbor is
+    /// removed). Putting it back starts it again.
+    /// </summary>
+    [Fact]
+    public void A_reload_removing_the_interface_neighbor_stops_its_session_and_router_advertisements()
+    {
+        using NetNs node = NetNs.Create();
+        using NetNs leaf = NetNs.Create();
+        Veth.LinkLocalOnly(node, leaf, "eth0", "swp1");
+        node.AddLoopbackAddress(NodeLoopback4 + "/32");
+        string config = NodeConfig(64999, "external", NodeLoopback4, "eth0");
+        using StackBgpInstance stack = StackBgpInstance.Start(node, config, output.WriteLine);
+        using FrrInstance frr = FrrInstance.Start(leaf, FrrLeaf(65000, "external", "swp1", null), log: output.WriteLine);
+        PeeringTests.WaitStack(stack, "eth0");
+        frr.WaitEstablished("swp1", Converge);
+        Assert.True(Icmp6RawSockets(stack) > 0, "stackbgpd listens for router advertisements on an ICMPv6 socket while the neighbor is configured");
+
+        stack.Reload(config.Replace("  neighbor eth0 interface peer-group uplink\n", "", StringComparison.Ordinal));
+        TimeSpan prompt = TimeSpan.FromSeconds(20);
+        Poll.Until(() => stack.NeighborState("eth0") == "absent" && frr.NeighborState("swp1") != "Established", prompt,
+            () => $"the session to end when the neighbor is removed; stackbgpd {stack.NeighborState("eth0")}, FRR {frr.NeighborState("swp1")}\n{stack.Output}");
+        Poll.Until(() => Icmp6RawSockets(stack) == 0, prompt,
+            () => $"stackbgpd to close its router-advertisement socket on eth0 after the reload; /proc/{stack.Process.Pid}/net/raw6:\n{File.ReadAllText($"/proc/{stack.Process.Pid}/net/raw6")}");
+
+        stack.Reload(config);
+        PeeringTests.WaitStack(stack, "eth0");
+        frr.WaitEstablished("swp1", Converge);
+    }
+
+    /// <summary>Raw ICMPv6 sockets (protocol 58) of the daemon's network namespace: only its router advertisements use one.</summary>
+    private static int Icmp6RawSockets(StackBgpInstance stack) =>
+        File.ReadAllLines($"/proc/{stack.Process.Pid}/net/raw6").Skip(1)
+            .Count(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var local, ..] && local.EndsWith(":003A", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>stackbgpd starts before its uplink exists (a NIC that appears later): the neighbor waits for it and then comes up.</summary>
     [Fact]
     public void Unnumbered_neighbor_starts_when_its_interface_appears()
