@@ -79,8 +79,18 @@ public sealed partial class Router
         // removed): bring the sessions in line; the first BFD configuration starts the engine.
         if (_bfd is null && NeedsBfd(next))
         {
-            _bfd = new BfdBridge(this, _loggerFactory);
-            _bfd.Start();
+            var bridge = new BfdBridge(this, _loggerFactory);
+            try
+            {
+                bridge.Start();
+                _bfd = bridge;
+                Log.Logger.LogInformation("reload: BFD engine started (first BFD configuration)");
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException)
+            {
+                bridge.Dispose();
+                Log.Logger.LogError("reload: the BFD engine could not start ({Reason}); no BFD session runs", e.Message);
+            }
         }
         else if (_bfd is not null) await _bfd.ReconcileAsync().ConfigureAwait(false);
         // Policies are objects in the peers' descriptors: rebuild them for every up peer so that new

@@ -107,6 +107,29 @@ public sealed class BfdTests(ITestOutputHelper output)
 
     private static JsonNode? FrrBfdPeer(FrrInstance frr, string peer) => FindPeer(frr.VtyshJson("show bfd peers json"), peer);
 
+    [Fact]
+    public void Bfd_added_by_a_reload_to_a_daemon_started_without_it_comes_up_with_frr()
+    {
+        using NetNs leaf = NetNs.Create();
+        using NetNs node = NetNs.Create();
+        Veth link = Veth.Create(leaf, node, "down0", "enp2s0");
+        leaf.AddAddress(link.IfA, "100.64.1.1/30");
+        node.AddAddress(link.IfB, "100.64.1.2/30");
+        using FrrInstance frr = FrrInstance.Start(leaf, ScenarioLab.Render("leaf", 1, 300, 3), bfd: true, log: output.WriteLine);
+        string withBfd = ScenarioLab.Render("controller", 1, 300, 3);
+        string withoutBfd = string.Join('\n', withBfd.Split('\n').Where(l => !l.Contains("neighbor uplink bfd", StringComparison.Ordinal)));
+        using StackBgpInstance stack = StackBgpInstance.Start(node, withoutBfd, output.WriteLine);
+        stack.WaitEstablished("100.64.1.1", Converge);
+        Assert.Null(StackBfdPeer(stack, "100.64.1.1"));
+
+        stack.Reload(withBfd);
+        Poll.Until(() => StackBfdPeer(stack, "100.64.1.1"), p => p?["status"]?.GetValue<string>() == "up", Converge,
+            "stackbgpd: BFD peer 100.64.1.1 up after the reload added `neighbor uplink bfd`");
+        Poll.Until(() => FrrBfdPeer(frr, "100.64.1.2"), p => p?["status"]?.GetValue<string>() == "up", Converge, "FRR bfdd: peer 100.64.1.2 up");
+        Assert.Contains("BFD engine started", stack.Process.Output, StringComparison.Ordinal);
+        stack.WaitEstablished("100.64.1.1", Converge);
+    }
+
     private static long StackBfdDowns(StackBgpInstance stack, string peer) =>
         FindPeer(stack.CliJson("show bfd peers counters json"), peer)?["session-down"]?.GetValue<long>()
             ?? throw new InvalidOperationException($"no BFD counters for {peer}: {stack.CliJson("show bfd peers counters json").ToJsonString()}");
