@@ -226,27 +226,48 @@ public class SessionTests
         Assert.Equal(SessionDownKind.Administrative, p.HA.Downs.Single().Kind);
     }
 
+    /// <summary>A session to raw peers (one per connection attempt) with an idle-hold back-off of 1 s doubling up to 60 s.</summary>
+    private sealed class FlappingPeer : IAsyncDisposable
+    {
+        public readonly FakeTimeProvider Time = new();
+        public readonly InMemoryConnector Connector = new(AEnd, BEnd);
+        public readonly System.Collections.Concurrent.ConcurrentQueue<RawPeer> Peers = new();
+        public readonly ListLogger<BgpSession> Log = new();
+        public readonly BgpSession Session;
+
+        public FlappingPeer()
+        {
+            Connector.Target = c => Peers.Enqueue(new RawPeer(c));
+            Session = new BgpSession(Sessions.Config(Sessions.B, 65001, 65002, 0x01010101,
+                c => c with { IdleHold = IdleHoldBackoff.Create(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(5)) }),
+                Connector, new RecordingHandler(), Time, Log);
+        }
+
+        /// <summary>Connection <paramref name="n"/> (from 1) comes, the peer reads our OPEN and closes it with a Cease; waits for the idle-hold timer.</summary>
+        public async Task FlapAsync(int n)
+        {
+            await Poll.UntilAsync(() => Peers.Count == n, $"connection {n}", () => $"{Peers.Count} {Session.State}");
+            var peer = Peers.ElementAt(n - 1);
+            await peer.ReadAsync<OpenMessage>();
+            await peer.SendAsync(NotificationMessage.Cease(CeaseSubcode.OutOfResources));
+            await Poll.UntilAsync(() => Log.Lines.Count(l => l.Contains("idle hold", StringComparison.Ordinal)) == n, "idle hold timer armed", () => Log.All);
+        }
+
+        public ValueTask DisposeAsync() => Session.DisposeAsync();
+    }
+
     [Fact]
     public async Task After_a_flap_the_session_waits_an_idle_hold_that_doubles_then_reconnects()
     {
-        var time = new FakeTimeProvider();
-        var ha = new RecordingHandler();
-        var connector = new InMemoryConnector(AEnd, BEnd);
-        var peers = new System.Collections.Concurrent.ConcurrentQueue<RawPeer>();
-        connector.Target = c => peers.Enqueue(new RawPeer(c));
-        var log = new ListLogger<BgpSession>();
-        await using var a = new BgpSession(Sessions.Config(Sessions.B, 65001, 65002, 0x01010101,
-            c => c with { IdleHold = IdleHoldBackoff.Create(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(5)) }), connector, ha, time, log);
+        await using var f = new FlappingPeer();
+        var a = f.Session;
+        var time = f.Time;
+        var connector = f.Connector;
         a.Start();
         var expectedWait = new[] { 2, 4, 8 };
         for (int flap = 0; flap < 3; flap++)
         {
-            await Poll.UntilAsync(() => peers.Count == flap + 1, $"connection {flap + 1}", () => $"{peers.Count} {a.State}");
-            var peer = peers.ElementAt(flap);
-            await peer.ReadAsync<OpenMessage>();
-            await peer.SendAsync(NotificationMessage.Cease(CeaseSubcode.OutOfResources));
-            int f = flap;
-            await Poll.UntilAsync(() => log.Lines.Count(l => l.Contains("idle hold", StringComparison.Ordinal)) == f + 1, "idle hold timer armed", () => log.All);
+            await f.FlapAsync(flap + 1);
             // Not yet: just before the back-off, no new connection.
             time.Advance(TimeSpan.FromSeconds(expectedWait[flap]) - TimeSpan.FromMilliseconds(10));
             await Poll.UntilAsync(() => a.State == BgpState.Idle, "still Idle");
@@ -261,39 +282,25 @@ public class SessionTests
     {
         // Seen in the BFD lab: link cuts grew the back-off; after BFD came Up again (stop, then start)
         // a collision flap made the session wait the grown back-off (over a minute) instead of 2 s.
-        var time = new FakeTimeProvider();
-        var ha = new RecordingHandler();
-        var connector = new InMemoryConnector(AEnd, BEnd);
-        var peers = new System.Collections.Concurrent.ConcurrentQueue<RawPeer>();
-        connector.Target = c => peers.Enqueue(new RawPeer(c));
-        var log = new ListLogger<BgpSession>();
-        await using var a = new BgpSession(Sessions.Config(Sessions.B, 65001, 65002, 0x01010101,
-            c => c with { IdleHold = IdleHoldBackoff.Create(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(5)) }), connector, ha, time, log);
+        await using var f = new FlappingPeer();
+        var a = f.Session;
         a.Start();
         // Three flaps: the back-off grows 2, 4, 8 s.
-        var waits = new[] { 2, 4, 8 };
-        for (int flap = 0; flap < 3; flap++)
-        {
-            await Poll.UntilAsync(() => peers.Count == flap + 1, $"connection {flap + 1}", () => $"{peers.Count} {a.State}");
-            await peers.ElementAt(flap).ReadAsync<OpenMessage>();
-            await peers.ElementAt(flap).SendAsync(NotificationMessage.Cease(CeaseSubcode.OutOfResources));
-            int f = flap;
-            await Poll.UntilAsync(() => log.Lines.Count(l => l.Contains("idle hold", StringComparison.Ordinal)) == f + 1, "idle hold timer armed", () => log.All);
-            if (flap < 2) time.Advance(TimeSpan.FromSeconds(waits[flap]));
-        }
+        await f.FlapAsync(1);
+        f.Time.Advance(TimeSpan.FromSeconds(2));
+        await f.FlapAsync(2);
+        f.Time.Advance(TimeSpan.FromSeconds(4));
+        await f.FlapAsync(3);
         // Stopped during the 8 s wait, then started again: connects at once.
         await a.StopAsync();
         a.Start();
-        await Poll.UntilAsync(() => peers.Count == 4, "a connection at once after the explicit start", () => $"{peers.Count} {a.State}");
-        await peers.ElementAt(3).ReadAsync<OpenMessage>();
-        await peers.ElementAt(3).SendAsync(NotificationMessage.Cease(CeaseSubcode.OutOfResources));
-        await Poll.UntilAsync(() => log.Lines.Count(l => l.Contains("idle hold", StringComparison.Ordinal)) == 4, "idle hold timer armed after the flap", () => log.All);
+        await f.FlapAsync(4);
         // The next flap waits the first step of the back-off (2 s), not 16 s.
-        time.Advance(TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(10));
+        f.Time.Advance(TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(10));
         await Poll.UntilAsync(() => a.State == BgpState.Idle, "still Idle");
-        Assert.Equal(4, connector.Attempts);
-        time.Advance(TimeSpan.FromMilliseconds(10));
-        await Poll.UntilAsync(() => connector.Attempts == 5, "fifth connection attempt 2 s after the flap", () => $"{connector.Attempts} {log.All}");
+        Assert.Equal(4, f.Connector.Attempts);
+        f.Time.Advance(TimeSpan.FromMilliseconds(10));
+        await Poll.UntilAsync(() => f.Connector.Attempts == 5, "fifth connection attempt 2 s after the flap", () => $"{f.Connector.Attempts} {f.Log.All}");
     }
 
     [Fact]

@@ -73,10 +73,7 @@ public sealed class BfdTests(ITestOutputHelper output)
     {
         using NetNs leaf = NetNs.Create();
         using NetNs node = NetNs.Create();
-        Veth link = Veth.Create(leaf, node, "down0", "enp2s0");
-        leaf.AddAddress(link.IfA, "100.64.1.1/30");
-        node.AddAddress(link.IfB, "100.64.1.2/30");
-        using FrrInstance frr = FrrInstance.Start(leaf, ScenarioLab.Render("leaf", 1, 300, 3), bfd: true, log: output.WriteLine);
+        using FrrInstance frr = Leaf300(leaf, node);
         using StackBgpInstance stack = StackBgpInstance.Start(node, ScenarioLab.Render("controller", 1, 300, 3), output.WriteLine);
         frr.WaitEstablished("100.64.1.2", Converge);
         Poll.Until(() => StackBfdPeer(stack, "100.64.1.1"), p => p?["status"]?.GetValue<string>() == "up", Converge, "stackbgpd: BFD peer 100.64.1.1 up");
@@ -112,10 +109,7 @@ public sealed class BfdTests(ITestOutputHelper output)
     {
         using NetNs leaf = NetNs.Create();
         using NetNs node = NetNs.Create();
-        Veth link = Veth.Create(leaf, node, "down0", "enp2s0");
-        leaf.AddAddress(link.IfA, "100.64.1.1/30");
-        node.AddAddress(link.IfB, "100.64.1.2/30");
-        using FrrInstance frr = FrrInstance.Start(leaf, ScenarioLab.Render("leaf", 1, 300, 3), bfd: true, log: output.WriteLine);
+        using FrrInstance frr = Leaf300(leaf, node);
         string withBfd = ScenarioLab.Render("controller", 1, 300, 3);
         string withoutBfd = string.Join('\n', withBfd.Split('\n').Where(l => !l.Contains("neighbor uplink bfd", StringComparison.Ordinal)));
         using StackBgpInstance stack = StackBgpInstance.Start(node, withoutBfd, output.WriteLine);
@@ -128,6 +122,15 @@ public sealed class BfdTests(ITestOutputHelper output)
         Poll.Until(() => FrrBfdPeer(frr, "100.64.1.2"), p => p?["status"]?.GetValue<string>() == "up", Converge, "FRR bfdd: peer 100.64.1.2 up");
         Assert.Contains("BFD engine started", stack.Process.Output, StringComparison.Ordinal);
         stack.WaitEstablished("100.64.1.1", Converge);
+    }
+
+    /// <summary>The leaf–node link (100.64.1.1/30 – 100.64.1.2/30) and the FRR leaf with BFD at 3×300 ms.</summary>
+    private FrrInstance Leaf300(NetNs leaf, NetNs node)
+    {
+        Veth link = Veth.Create(leaf, node, "down0", "enp2s0");
+        leaf.AddAddress(link.IfA, "100.64.1.1/30");
+        node.AddAddress(link.IfB, "100.64.1.2/30");
+        return FrrInstance.Start(leaf, ScenarioLab.Render("leaf", 1, 300, 3), bfd: true, log: output.WriteLine);
     }
 
     private static long StackBfdDowns(StackBgpInstance stack, string peer) =>
