@@ -29,6 +29,7 @@ public sealed partial class Router : IAsyncDisposable
     private BgpListener? _listener;
     private KernelBridge? _kernel;
     private BfdBridge? _bfd;
+    private KernelDropWatch? _dropWatch;
     private RibActor? _rib;
     private int _nextPeerId;
     private uint _routerId;
@@ -98,6 +99,7 @@ public sealed partial class Router : IAsyncDisposable
         // Listen only once every configured neighbor is registered, so that no early connection is refused.
         _listener?.Start();
         InstallListenRangePasswords();
+        _dropWatch = new KernelDropWatch(this, Log.Logger); // speaks only about neighbors with a password or ttl-security
         await OriginateConfiguredRoutesAsync().ConfigureAwait(false);
         if (_kernel is not null) await _kernel.StartRedistributionAsync().ConfigureAwait(false);
 
@@ -154,6 +156,7 @@ public sealed partial class Router : IAsyncDisposable
         foreach (var p in _peers.Values) await p.DisposeAsync().ConfigureAwait(false);
         _peers.Clear();
         _bfd?.Dispose();
+        _dropWatch?.Dispose();
         if (_rib is not null) await _rib.StopAsync().ConfigureAwait(false);
         if (_kernel is not null) await _kernel.StopAsync().ConfigureAwait(false);
     }

@@ -177,6 +177,24 @@ public sealed class PeeringSecurityTests(ITestOutputHelper output)
         Assert.False(stack.Output.Contains(Secret, StringComparison.Ordinal), "the MD5 secret must never appear in stackbgpd's log");
     }
 
+    /// <summary>
+    /// A passive stackbgpd never connects, so no connect attempt can time out and explain a wrong password: the
+    /// kernel's TCP-MD5 drop counters do, named with the neighbor.
+    /// </summary>
+    [Fact]
+    public void A_passive_neighbor_with_a_wrong_md5_password_is_named_in_the_log()
+    {
+        using NetNs a = NetNs.Create();
+        using NetNs b = NetNs.Create();
+        Veth.Numbered(a, b, "10.0.0.1/24", "10.0.0.2/24");
+        using StackBgpInstance stack = StackBgpInstance.Start(a, Stack("10.0.0.1", "10.0.0.2", 65002, $"password {Secret}", "passive"), output.WriteLine);
+        using FrrInstance frr = FrrInstance.Start(b, Frr("10.0.0.2", "10.0.0.1", 65002, "password not-the-secret"), log: output.WriteLine);
+        Poll.Until(() => stack.Output.Split('\n').Any(l => l.Contains("TCP-MD5: the kernel dropped", StringComparison.Ordinal) && l.Contains("10.0.0.2", StringComparison.Ordinal)), Converge,
+            () => $"a stackbgpd log line naming TCP-MD5 drops and the passive neighbor 10.0.0.2; counter {Counter(a, "TcpExtTCPMD5Failure")}; log:\n{stack.Output}");
+        output.WriteLine("stackbgpd: " + stack.Output.Split('\n').First(l => l.Contains("TCP-MD5: the kernel dropped", StringComparison.Ordinal)));
+        Assert.False(stack.Output.Contains(Secret, StringComparison.Ordinal), "the MD5 secret must never appear in stackbgpd's log");
+    }
+
     // ── GTSM, multihop, update-source, connected check ──
 
     /// <summary>stackbgpd (10.1.0.1, lo 172.16.0.1) — router — FRR (10.2.0.1, lo 172.16.0.2): the peers are two hops apart.</summary>
@@ -223,6 +241,9 @@ public sealed class PeeringSecurityTests(ITestOutputHelper output)
             Assert.True(st != "Established" && frr.NeighborState("10.1.0.1") != "Established",
                 $"no session with a peer two hops away under ttl-security hops 1; stackbgpd {st}, FRR {frr.NeighborState("10.1.0.1")}");
             Assert.Equal(0, stack.CliJson("show bgp neighbors 10.2.0.1 json")["10.2.0.1"]!["connectionsEstablished"]!.GetValue<int>());
+            // and the log says why, naming the neighbor (the kernel drops silently)
+            Poll.Until(() => stack.Output.Split('\n').Any(l => l.Contains("GTSM: the kernel dropped", StringComparison.Ordinal) && l.Contains("10.2.0.1", StringComparison.Ordinal)), Converge,
+                () => $"a stackbgpd log line naming the GTSM drops and neighbor 10.2.0.1; log:\n{stack.Output}");
             stack.Dispose();
 
             // ttl-security hops 2: accepted
