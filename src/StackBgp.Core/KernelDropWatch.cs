@@ -9,7 +9,7 @@ namespace StackBgp.Core;
 /// missing, or when they arrive with a TTL below the GTSM minimum (RFC 5082). The side that connects sees
 /// its attempts go unanswered and says so; the side that only listens sees nothing at all. This watch reads
 /// the namespace's TCP counters (/proc/net/netstat: TcpExtTCPMD5NotFound, TCPMD5Unexpected, TCPMD5Failure,
-/// TCPMinTTLDrop) every few seconds while a neighbor uses a password or ttl-security, and when they rise it
+/// TCPMinTTLDrop) every few seconds while a neighbor uses a password or ttl-security (nothing otherwise), and when they rise it
 /// names the neighbors concerned that are not Established. The counters are per namespace, not per peer.
 /// At most one line per cause per minute.
 /// </summary>
@@ -35,6 +35,13 @@ internal sealed class KernelDropWatch : IDisposable
 
     private void Sample()
     {
+        // No neighbor with a password or ttl-security (most nodes): no reading; the next one after a reload
+        // that adds one starts a fresh baseline.
+        if (!_router.Peers.Any(p => p.Config.Password is not null || p.Config.TtlSecurityHops is not null))
+        {
+            _md5 = _ttl = -1;
+            return;
+        }
         if (!TryRead(out long md5, out long ttl)) return;
         long now = _router.Time.GetTimestamp();
         if (_md5 >= 0 && md5 > _md5) Report(ref _md5LoggedAt, now, md5 - _md5, "TCP-MD5", "with a missing or wrong TCP-MD5 signature (RFC 2385)",
