@@ -33,6 +33,8 @@ public sealed partial class RibActor
             _forceExport.Clear();
             RecomputeAggregates();
         }
+        _v4.Recycle();
+        _v6.Recycle();
         FlushAllGroups(force: false);
         ClearExportCaches();
         if (_fibChanges.Count > 0)

@@ -27,12 +27,13 @@ public sealed class DestinationTableTests
             if (random.Next(3) == 0)
             {
                 Assert.Equal(model.Remove(prefix), table.Remove(prefix));
+                if (random.Next(4) == 0) table.Recycle();
             }
             else
             {
                 var d = table.GetOrAdd(prefix);
                 Assert.Equal(prefix, d.Prefix);
-                Assert.Same(d, table.GetOrAdd(prefix));
+                Assert.Equal(d, table.GetOrAdd(prefix));
                 model.Add(prefix);
             }
             Assert.Equal(model.Count, table.Count);

@@ -50,61 +50,106 @@ internal struct RoutePath
     public readonly bool IsLlgrStale => (Flags & PathFlags.LlgrStale) != 0;
 }
 
-/// <summary>One prefix of the Loc-RIB with all its paths (FRR's bgp_dest).</summary>
-internal sealed class Destination(Prefix prefix)
+/// <summary>
+/// The storage of one prefix of the Loc-RIB with all its paths (FRR's bgp_dest). Entries live in large
+/// chunks of a <see cref="DestinationTable"/> (no object per prefix: a full table is a few hundred
+/// arrays, not a million objects for the GC to promote and mark); <see cref="Destination"/> is the handle.
+/// </summary>
+internal struct DestinationEntry
 {
-    /// <summary>The key in its <see cref="DestinationTable"/>.</summary>
-    public readonly Prefix Prefix = prefix;
-    // The first path is held inline (most prefixes have one); the others in _rest.
-    private RoutePath _first;
-    private RoutePath[]? _rest;
+    public Prefix Prefix;
+    // The first path is held inline (most prefixes have one); the others in Rest.
+    public RoutePath First;
+    public RoutePath[]? Rest;
     public int Count;
-
-    /// <summary>Path <paramref name="i"/> (0 ≤ i &lt; Count).</summary>
-    public ref RoutePath At(int i) => ref i == 0 ? ref _first : ref _rest![i - 1];
-
-    /// <summary>Index of the best path (see <see cref="At"/>), -1 when none.</summary>
-    public int Best = -1;
+    public int Best;
     public BestPathReason Reason;
     public bool Dirty;
-
-    /// <summary>What the last decision published (change detection for export and FIB).</summary>
+    public bool Live;
+    public bool InFib;
+    public int FibSignature;
     public PathAttributes? BestAttrs;
     public PeerState? BestPeer;
-    public int FibSignature;
-    public bool InFib;
+    public PathAttributes? Out0;
+    public PathAttributes? Out1;
+    public PathAttributes?[]? OutMore;
+}
+
+/// <summary>
+/// One prefix of the Loc-RIB with all its paths: a handle to its entry in a <see cref="DestinationTable"/>.
+/// Valid while the prefix is in the table, and until the end of the decision run that removed it (a
+/// removed entry is reused only after <see cref="DestinationTable.Recycle"/>).
+/// </summary>
+internal readonly struct Destination : IEquatable<Destination>
+{
+    private readonly DestinationEntry[] _chunk;
+    private readonly int _index;
+
+    internal Destination(DestinationEntry[] chunk, int index)
+    {
+        _chunk = chunk;
+        _index = index;
+    }
+
+    private ref DestinationEntry E => ref _chunk[_index];
+
+    /// <summary>The key in its <see cref="DestinationTable"/>.</summary>
+    public Prefix Prefix => E.Prefix;
+    public ref int Count => ref E.Count;
+
+    /// <summary>Index of the best path (see <see cref="At"/>), -1 when none.</summary>
+    public ref int Best => ref E.Best;
+    public ref BestPathReason Reason => ref E.Reason;
+    public ref bool Dirty => ref E.Dirty;
+
+    /// <summary>What the last decision published (change detection for export and FIB).</summary>
+    public ref PathAttributes? BestAttrs => ref E.BestAttrs;
+    public ref PeerState? BestPeer => ref E.BestPeer;
+    public ref int FibSignature => ref E.FibSignature;
+    public ref bool InFib => ref E.InFib;
+
+    /// <summary>Path <paramref name="i"/> (0 ≤ i &lt; Count).</summary>
+    public ref RoutePath At(int i)
+    {
+        ref var e = ref E;
+        return ref i == 0 ? ref e.First : ref e.Rest![i - 1];
+    }
+
+    public ref RoutePath BestPath => ref At(Best);
 
     /// <summary>
     /// Adj-RIB-Out, per update-group slot: the Loc-RIB attributes that were exported to the group (null =
     /// nothing advertised). The attributes actually sent are recomputed from them when encoding, so no
     /// per-prefix copy of the outbound attributes is kept (8 bytes per prefix per group).
     /// </summary>
-    public PathAttributes? Out0;
-    public PathAttributes? Out1;
-    public PathAttributes?[]? OutMore;
-
     public ref PathAttributes? Out(int slot)
     {
-        if (slot == 0) return ref Out0;
-        if (slot == 1) return ref Out1;
-        if (OutMore is null || OutMore.Length < slot - 1) Array.Resize(ref OutMore, Math.Max(slot - 1, 2));
-        return ref OutMore[slot - 2];
+        ref var e = ref E;
+        if (slot == 0) return ref e.Out0;
+        if (slot == 1) return ref e.Out1;
+        if (e.OutMore is null || e.OutMore.Length < slot - 1) Array.Resize(ref e.OutMore, Math.Max(slot - 1, 2));
+        return ref e.OutMore[slot - 2];
     }
 
-    public PathAttributes? GetOut(int slot) => slot switch
+    public PathAttributes? GetOut(int slot)
     {
-        0 => Out0,
-        1 => Out1,
-        _ => OutMore is { } m && m.Length > slot - 2 ? m[slot - 2] : null,
-    };
-
-    public ref RoutePath BestPath => ref At(Best);
+        ref var e = ref E;
+        return slot switch
+        {
+            0 => e.Out0,
+            1 => e.Out1,
+            _ => e.OutMore is { } m && m.Length > slot - 2 ? m[slot - 2] : null,
+        };
+    }
 
     public int Find(PeerState peer, uint pathId)
     {
-        for (int i = 0; i < Count; i++)
+        ref var e = ref E;
+        if (e.Count == 0) return -1;
+        if (ReferenceEquals(e.First.Peer, peer) && e.First.PathId == pathId) return 0;
+        for (int i = 1; i < e.Count; i++)
         {
-            ref var p = ref At(i);
+            ref var p = ref e.Rest![i - 1];
             if (ReferenceEquals(p.Peer, peer) && p.PathId == pathId) return i;
         }
         return -1;
@@ -112,8 +157,9 @@ internal sealed class Destination(Prefix prefix)
 
     public ref RoutePath Add(PeerState peer, uint pathId)
     {
-        if (Count > 0 && (_rest is null || _rest.Length < Count)) Array.Resize(ref _rest, Math.Max(2, Count * 2));
-        ref var p = ref At(Count++);
+        ref var e = ref E;
+        if (e.Count > 0 && (e.Rest is null || e.Rest.Length < e.Count)) Array.Resize(ref e.Rest, Math.Max(2, e.Count * 2));
+        ref var p = ref At(e.Count++);
         p = default;
         p.Peer = peer;
         p.PathId = pathId;
@@ -122,13 +168,20 @@ internal sealed class Destination(Prefix prefix)
 
     public void RemoveAt(int index)
     {
-        Count--;
-        for (int i = index; i < Count; i++) At(i) = At(i + 1);
-        At(Count) = default;
-        if (Best == index) Best = -1;
-        else if (Best > index) Best--;
-        if (Count <= 1) _rest = null;
+        ref var e = ref E;
+        e.Count--;
+        for (int i = index; i < e.Count; i++) At(i) = At(i + 1);
+        At(e.Count) = default;
+        if (e.Best == index) e.Best = -1;
+        else if (e.Best > index) e.Best--;
+        if (e.Count <= 1) e.Rest = null;
     }
+
+    public bool Equals(Destination other) => ReferenceEquals(_chunk, other._chunk) && _index == other._index;
+    public override bool Equals(object? obj) => obj is Destination d && Equals(d);
+    public override int GetHashCode() => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_chunk), _index);
+    public static bool operator ==(Destination a, Destination b) => a.Equals(b);
+    public static bool operator !=(Destination a, Destination b) => !a.Equals(b);
 }
 
 /// <summary>Per-peer state owned by the RIB actor.</summary>
@@ -186,15 +239,25 @@ internal sealed class PeerState
 }
 
 /// <summary>
-/// The destinations of one address family, keyed by prefix: an open-addressing table (linear probing,
-/// backward-shift deletion) of destination references with their cached hashes — 12 bytes per slot, at
-/// most 3/4 full, one probe sequence for a lookup-or-insert. The prefix lives only in the destination.
-/// Like the BCL collections, enumerating <see cref="Values"/> while the table changes throws.
+/// The destinations of one address family, keyed by prefix. Entries are stored in chunks of
+/// <see cref="ChunkSize"/> (large-object arrays: allocated once, never copied or promoted by the GC);
+/// the index is an open-addressing table (linear probing, backward-shift deletion) of 8-byte slots, each
+/// the prefix's hash and its entry number, at most 3/4 full, so a lookup costs one slot read and one entry
+/// read. Removed entries are kept (their prefix still readable through old handles) until
+/// <see cref="Recycle"/>. Like the BCL collections, enumerating <see cref="Values"/> while the table
+/// changes throws.
 /// </summary>
 internal sealed class DestinationTable
 {
-    private Destination?[] _slots = new Destination?[16];
-    private int[] _hashes = new int[16];
+    internal const int ChunkShift = 11;
+    internal const int ChunkSize = 1 << ChunkShift;
+
+    // Slot: (ulong)(uint)hash << 32 | (entry number + 1); 0 = empty.
+    private ulong[] _slots = new ulong[16];
+    private DestinationEntry[][] _chunks = [];
+    private int _used;                 // entry numbers handed out so far (high-water mark)
+    private readonly Stack<int> _free = new();
+    private readonly List<int> _removed = [];
     private int _count;
     private int _version;
 
@@ -205,21 +268,28 @@ internal sealed class DestinationTable
         get
         {
             int version = _version;
-            var slots = _slots;
-            for (int i = 0; i < slots.Length; i++)
+            int used = _used;
+            for (int n = 0; n < used; n++)
             {
-                if (slots[i] is not { } d) continue;
+                var chunk = _chunks[n >> ChunkShift];
+                int i = n & (ChunkSize - 1);
+                if (!chunk[i].Live) continue;
                 if (version != _version) throw new InvalidOperationException("the destination table changed during enumeration");
-                yield return d;
+                yield return new Destination(chunk, i);
             }
         }
     }
 
-    public bool TryGetValue(Prefix prefix, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Destination? destination)
+    public bool TryGetValue(Prefix prefix, out Destination destination)
     {
-        int i = Find(prefix, prefix.GetHashCode());
-        destination = i >= 0 ? _slots[i] : null;
-        return destination is not null;
+        int s = Find(prefix, prefix.GetHashCode());
+        if (s < 0)
+        {
+            destination = default;
+            return false;
+        }
+        destination = Handle(EntryOf(_slots[s]));
+        return true;
     }
 
     public Destination this[Prefix prefix] => TryGetValue(prefix, out var d) ? d : throw new KeyNotFoundException(prefix.ToString());
@@ -227,54 +297,98 @@ internal sealed class DestinationTable
     public Destination GetOrAdd(Prefix prefix)
     {
         int hash = prefix.GetHashCode();
-        int mask = _slots.Length - 1;
+        ulong tag = (ulong)(uint)hash << 32;
+        var slots = _slots;
+        int mask = slots.Length - 1;
         int i = hash & mask;
-        while (_slots[i] is { } d)
+        ulong s;
+        while ((s = slots[i]) != 0)
         {
-            if (_hashes[i] == hash && d.Prefix == prefix) return d;
+            if ((s & 0xFFFFFFFF00000000UL) == tag)
+            {
+                int n = EntryOf(s);
+                ref var e = ref _chunks[n >> ChunkShift][n & (ChunkSize - 1)];
+                if (e.Prefix == prefix) return Handle(n);
+            }
             i = (i + 1) & mask;
         }
-        var added = new Destination(prefix);
-        _slots[i] = added;
-        _hashes[i] = hash;
+        int entry = NewEntry(prefix);
+        slots[i] = tag | (uint)(entry + 1);
         _version++;
-        if (++_count > _slots.Length / 4 * 3) Grow();
-        return added;
+        if (++_count > slots.Length / 4 * 3) Grow();
+        return Handle(entry);
     }
 
     public bool Remove(Prefix prefix)
     {
         int i = Find(prefix, prefix.GetHashCode());
         if (i < 0) return false;
+        int entry = EntryOf(_slots[i]);
         // Backward-shift deletion: pull later members of the probe run into the hole so that lookups
         // never need tombstones.
-        int mask = _slots.Length - 1;
+        var slots = _slots;
+        int mask = slots.Length - 1;
         int j = i;
         while (true)
         {
             j = (j + 1) & mask;
-            if (_slots[j] is null) break;
-            int home = _hashes[j] & mask;
+            if (slots[j] == 0) break;
+            int home = (int)(slots[j] >> 32) & mask;
             bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
             if (!movable) continue;
-            _slots[i] = _slots[j];
-            _hashes[i] = _hashes[j];
+            slots[i] = slots[j];
             i = j;
         }
-        _slots[i] = null;
-        _hashes[i] = 0;
+        slots[i] = 0;
+        // The entry keeps its prefix (a handle held by the caller still reads it) but lets go of
+        // everything else; it is reused after Recycle.
+        ref var e = ref _chunks[entry >> ChunkShift][entry & (ChunkSize - 1)];
+        e = new DestinationEntry { Prefix = e.Prefix, Best = -1 };
+        _removed.Add(entry);
         _count--;
         _version++;
         return true;
     }
 
+    /// <summary>Makes the entries removed so far reusable (old handles to them become invalid).</summary>
+    public void Recycle()
+    {
+        foreach (int n in _removed) _free.Push(n);
+        _removed.Clear();
+    }
+
+    private int NewEntry(Prefix prefix)
+    {
+        int n;
+        if (!_free.TryPop(out n))
+        {
+            n = _used++;
+            int c = n >> ChunkShift;
+            if (c == _chunks.Length) Array.Resize(ref _chunks, Math.Max(4, _chunks.Length * 2));
+            _chunks[c] ??= new DestinationEntry[ChunkSize];
+        }
+        _chunks[n >> ChunkShift][n & (ChunkSize - 1)] = new DestinationEntry { Prefix = prefix, Best = -1, Live = true };
+        return n;
+    }
+
+    private Destination Handle(int n) => new(_chunks[n >> ChunkShift], n & (ChunkSize - 1));
+
+    private static int EntryOf(ulong slot) => (int)(uint)slot - 1;
+
     private int Find(Prefix prefix, int hash)
     {
-        int mask = _slots.Length - 1;
+        ulong tag = (ulong)(uint)hash << 32;
+        var slots = _slots;
+        int mask = slots.Length - 1;
         int i = hash & mask;
-        while (_slots[i] is { } d)
+        ulong s;
+        while ((s = slots[i]) != 0)
         {
-            if (_hashes[i] == hash && d.Prefix == prefix) return i;
+            if ((s & 0xFFFFFFFF00000000UL) == tag)
+            {
+                int n = EntryOf(s);
+                if (_chunks[n >> ChunkShift][n & (ChunkSize - 1)].Prefix == prefix) return i;
+            }
             i = (i + 1) & mask;
         }
         return -1;
@@ -282,18 +396,16 @@ internal sealed class DestinationTable
 
     private void Grow()
     {
-        var oldSlots = _slots;
-        var oldHashes = _hashes;
-        _slots = new Destination?[oldSlots.Length * 2];
-        _hashes = new int[oldSlots.Length * 2];
-        int mask = _slots.Length - 1;
-        for (int k = 0; k < oldSlots.Length; k++)
+        var old = _slots;
+        var slots = new ulong[old.Length * 2];
+        int mask = slots.Length - 1;
+        foreach (ulong s in old)
         {
-            if (oldSlots[k] is not { } d) continue;
-            int i = oldHashes[k] & mask;
-            while (_slots[i] is not null) i = (i + 1) & mask;
-            _slots[i] = d;
-            _hashes[i] = oldHashes[k];
+            if (s == 0) continue;
+            int i = (int)(s >> 32) & mask;
+            while (slots[i] != 0) i = (i + 1) & mask;
+            slots[i] = s;
         }
+        _slots = slots;
     }
 }
