@@ -74,8 +74,7 @@ public sealed partial class RibActor
                 group.Members.Add(peer);
                 group.OnlyPeer = peer;
                 RecomputeGroup(group, force: false);
-                group.Changed.Clear(); // the dump below sends the whole Adj-RIB-Out
-                group.Changed.TrimExcess();
+                group.ClearChanged(); // the dump below sends the whole Adj-RIB-Out
             }
             else
             {
@@ -114,8 +113,8 @@ public sealed partial class RibActor
 
     private void DropGroup(UpdateGroup g)
     {
+        g.ClearChanged();
         foreach (var d in Table(g.Family).Values) d.Out(g.Slot) = null;
-        g.Changed.Clear();
         g.ExportCache.Clear();
         _groups.Remove(g.Key);
         _freeSlots.Add(g.Slot);
@@ -156,7 +155,7 @@ public sealed partial class RibActor
     private void RecomputeGroup(UpdateGroup g, bool force)
     {
         foreach (var d in Table(g.Family).Values) ExportTo(g, d, force);
-        if (g.Key.DefaultOriginate) g.Changed.Add(DefaultPrefix(g.Family));
+        if (g.Key.DefaultOriginate) g.MarkDefaultChanged(DefaultPrefix(g.Family));
     }
 
     private static Prefix DefaultPrefix(AddressFamily family) => family.Afi == Afi.Ipv6 ? Prefix.FromV6(0, 0, 0) : Prefix.FromV4(0, 0);
@@ -187,7 +186,7 @@ public sealed partial class RibActor
         if (slot is null && src is not null) g.Advertised++;
         else if (slot is not null && src is null) g.Advertised--;
         slot = src;
-        g.Changed.Add(d.Prefix);
+        g.MarkChanged(d);
     }
 
     /// <summary>The attributes to send to the group for the prefix's best path, or null when it is not advertised.</summary>
@@ -404,16 +403,21 @@ public sealed partial class RibActor
         _flushScratch.Clear();
         _withdrawScratch.Clear();
         var table = Table(g.Family);
-        foreach (var prefix in g.Changed)
+        foreach (var (listed, prefix) in g.Changed)
         {
             PathAttributes? attrs = null;
             if (g.Key.DefaultOriginate && prefix.Length == 0) attrs = DefaultRouteAttrs(g);
-            else if (table.TryGetValue(prefix, out var d) && d.GetOut(g.Slot) is not null) attrs = OutboundAttributes(g, d);
+            else
+            {
+                Destination d = listed;
+                bool found = listed.Holds(prefix) && listed.IsLive || table.TryGetValue(prefix, out d);
+                if (!g.Unlist(listed, prefix, found, d)) continue;
+                if (found && d.GetOut(g.Slot) is not null) attrs = OutboundAttributes(g, d);
+            }
             if (attrs is not null) Queue(attrs, prefix);
             else _withdrawScratch.Add(new Nlri(prefix));
         }
-        g.Changed.Clear();
-        if (g.Changed.EnsureCapacity(0) > 65536) g.Changed.TrimExcess();
+        g.ChangedFlushed();
         _encoded.Clear();
         if (_withdrawScratch.Count > 0)
             _encoder.EncodeWithdraw(g.Family, CollectionsMarshal.AsSpan(_withdrawScratch), g.Key.Encode, _encoded);

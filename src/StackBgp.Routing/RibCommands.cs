@@ -183,6 +183,9 @@ public sealed class InboundBatch
     /// </summary>
     public void Add(AddressFamily family, PathAttributes? attributes, ReadOnlySpan<Nlri> announced, ReadOnlySpan<Nlri> withdrawn, ErrorAction action = ErrorAction.None)
     {
+        // The hash is cached in the set: computed here, on the session's thread, the RIB actor's interner
+        // lookup (the serial stage) finds it ready.
+        if (!announced.IsEmpty) attributes?.GetHashCode();
         int a = _nlri.Count;
         foreach (var n in announced) _nlri.Add(n);
         int w = _nlri.Count;

@@ -144,6 +144,43 @@ public class AdvertisementTests
     }
 
     [Fact]
+    public async Task A_prefix_withdrawn_and_announced_again_while_held_is_sent_once_with_its_new_path_and_a_held_withdrawal_is_sent()
+    {
+        // The held change list outlives the destinations it names: one removed (withdrawn) and created again
+        // before the flush must give one announcement with the latest path, not a withdrawal after it.
+        var time = new FakeTimeProvider();
+        var rib = new RibActor(T.Options(), WireUpdateEncoder.Instance, null, time);
+        rib.Start();
+        try
+        {
+            var dst = new LockedSender();
+            await rib.PostAsync(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, new RecordingSender())));
+            await rib.PostAsync(new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, new RecordingSender()) with { AdvertisementInterval = TimeSpan.FromSeconds(30), Sender = dst }));
+            await rib.PostAsync(T.Announce(1, T.Attrs("192.0.2.1", 65001), "203.0.113.0/24", "198.51.100.0/24"));
+            await rib.BarrierAsync();
+            Assert.Equal(2, T.Summarize(dst.Drain()).Announced.Count);
+
+            time.Advance(TimeSpan.FromSeconds(5));
+            await rib.PostAsync(T.Withdraw(1, "203.0.113.0/24", "198.51.100.0/24"));
+            await rib.BarrierAsync();
+            await rib.PostAsync(T.Announce(1, T.Attrs("192.0.2.1", 65001, 64999), "203.0.113.0/24"));
+            await rib.BarrierAsync();
+            Assert.Empty(dst.Drain()); // held
+
+            time.Advance(TimeSpan.FromSeconds(25));
+            var got = await Eventually(dst, r => r.Withdrawn.Count + r.Announced.Count > 0, rib);
+            Assert.Equal([P("198.51.100.0/24")], got.Withdrawn);
+            var only = Assert.Single(got.Announced);
+            Assert.Equal(P("203.0.113.0/24"), only.Key);
+            Assert.Equal("65000 65001 64999", only.Value.AsPath.ToString());
+        }
+        finally
+        {
+            await rib.StopAsync();
+        }
+    }
+
+    [Fact]
     public async Task Advertisement_interval_zero_sends_every_change_at_once()
     {
         var time = new FakeTimeProvider();

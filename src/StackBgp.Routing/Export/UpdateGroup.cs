@@ -64,8 +64,67 @@ internal sealed class UpdateGroup(int id, int slot, UpdateGroupKey key)
     /// <summary>Prefixes currently advertised (Adj-RIB-Out size).</summary>
     public int Advertised;
 
-    /// <summary>Prefixes whose Adj-RIB-Out entry changed since the last flush (announce if present, else withdraw).</summary>
-    public readonly HashSet<Prefix> Changed = [];
+    /// <summary>
+    /// Prefixes whose Adj-RIB-Out entry changed since the last flush (announce if present, else withdraw),
+    /// each with the handle of its destination at the time, so that the flush needs no table lookup. A
+    /// prefix is listed once: the destination's pending bit for this slot says it is (slots from 64 on,
+    /// which no destination has a bit for, use <see cref="_listed"/>).
+    /// </summary>
+    public readonly List<(Destination Dest, Prefix Prefix)> Changed = [];
+
+    private readonly HashSet<Prefix>? _listed = slot >= 64 ? [] : null;
+    private bool _defaultListed;
+
+    /// <summary>Lists the destination's prefix as changed unless it already is.</summary>
+    public void MarkChanged(Destination d)
+    {
+        if (_listed is null ? d.SetPending(Slot) : _listed.Add(d.Prefix)) Changed.Add((d, d.Prefix));
+    }
+
+    /// <summary>Lists the originated default route (default-originate) as changed.</summary>
+    public void MarkDefaultChanged(Prefix prefix)
+    {
+        if (_defaultListed) return;
+        _defaultListed = true;
+        Changed.Add((default, prefix));
+    }
+
+    /// <summary>
+    /// Takes a listed prefix off the list at flush: false when the item is to be skipped (a duplicate, or
+    /// the prefix has a newer item of its own). <paramref name="current"/> is the prefix's destination now
+    /// (<paramref name="found"/> false when it has none); the flush sends what that holds.
+    /// </summary>
+    public bool Unlist(Destination listed, Prefix prefix, bool found, Destination current)
+    {
+        if (_listed is not null) return _listed.Remove(prefix);
+        if (listed.Holds(prefix))
+        {
+            // A removed destination keeps its entry, prefix and bit until here.
+            if (!listed.ClearPending(Slot)) return false;
+            if (found && current == listed) return true;
+        }
+        // The destination listed was removed; if the prefix has a new one that is listed too, that item sends it.
+        return !found || !current.IsPending(Slot);
+    }
+    /// <summary>Drops the change list without sending (the caller recomputes or sends the whole table).</summary>
+    public void ClearChanged()
+    {
+        foreach (var (d, prefix) in Changed)
+            if (_listed is null && d.Holds(prefix)) d.ClearPending(Slot);
+        _listed?.Clear();
+        _defaultListed = false;
+        Changed.Clear();
+        if (Changed.Capacity > 65536) Changed.TrimExcess();
+    }
+
+    /// <summary>After a flush has handled every item.</summary>
+    public void ChangedFlushed()
+    {
+        _listed?.Clear();
+        _defaultListed = false;
+        Changed.Clear();
+        if (Changed.Capacity > 65536) Changed.TrimExcess();
+    }
 
     /// <summary>Outbound attributes computed during this wake-up for policy-free groups: (Loc-RIB attributes, source peer) → attributes to send (null = not advertised).</summary>
     public readonly Dictionary<(PathAttributes, PeerState), PathAttributes?> ExportCache = [];

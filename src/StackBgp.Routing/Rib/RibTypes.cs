@@ -68,6 +68,8 @@ internal struct DestinationEntry
     public bool Live;
     public bool InFib;
     public int FibSignature;
+    /// <summary>Update-group slots (below 64) that have this prefix in their change list; kept when removed.</summary>
+    public ulong Pending;
     public PathAttributes? BestAttrs;
     public PeerState? BestPeer;
     public PathAttributes? Out0;
@@ -177,6 +179,33 @@ internal readonly struct Destination : IEquatable<Destination>
         if (e.Count <= 1) e.Rest = null;
     }
 
+    /// <summary>True for a handle to the entry of <paramref name="prefix"/>, live or removed but not yet reused.</summary>
+    public bool Holds(Prefix prefix) => _chunk is not null && _chunk[_index].Prefix == prefix;
+
+    public bool IsLive => E.Live;
+
+    /// <summary>Sets the group slot's pending bit; false when it was already set.</summary>
+    public bool SetPending(int slot)
+    {
+        ref var e = ref E;
+        ulong bit = 1UL << slot;
+        if ((e.Pending & bit) != 0) return false;
+        e.Pending |= bit;
+        return true;
+    }
+
+    public bool IsPending(int slot) => (E.Pending & (1UL << slot)) != 0;
+
+    /// <summary>Clears the group slot's pending bit; false when it was not set.</summary>
+    public bool ClearPending(int slot)
+    {
+        ref var e = ref E;
+        ulong bit = 1UL << slot;
+        if ((e.Pending & bit) == 0) return false;
+        e.Pending &= ~bit;
+        return true;
+    }
+
     public bool Equals(Destination other) => ReferenceEquals(_chunk, other._chunk) && _index == other._index;
     public override bool Equals(object? obj) => obj is Destination d && Equals(d);
     public override int GetHashCode() => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_chunk), _index);
@@ -244,7 +273,7 @@ internal sealed class PeerState
 /// the index is an open-addressing table (linear probing, backward-shift deletion) of 8-byte slots, each
 /// the prefix's hash and its entry number, at most 3/4 full, so a lookup costs one slot read and one entry
 /// read. Removed entries are kept (their prefix still readable through old handles) until
-/// <see cref="Recycle"/>. Like the BCL collections, enumerating <see cref="Values"/> while the table
+/// <see cref="Recycle"/> and until no update group has them in its change list. Like the BCL collections, enumerating <see cref="Values"/> while the table
 /// changes throws.
 /// </summary>
 internal sealed class DestinationTable
@@ -343,18 +372,27 @@ internal sealed class DestinationTable
         // The entry keeps its prefix (a handle held by the caller still reads it) but lets go of
         // everything else; it is reused after Recycle.
         ref var e = ref _chunks[entry >> ChunkShift][entry & (ChunkSize - 1)];
-        e = new DestinationEntry { Prefix = e.Prefix, Best = -1 };
+        e = new DestinationEntry { Prefix = e.Prefix, Best = -1, Pending = e.Pending };
         _removed.Add(entry);
         _count--;
         _version++;
         return true;
     }
 
-    /// <summary>Makes the entries removed so far reusable (old handles to them become invalid).</summary>
+    /// <summary>
+    /// Makes the entries removed so far reusable (old handles to them become invalid), except those still
+    /// in an update group's change list: they wait for a later call.
+    /// </summary>
     public void Recycle()
     {
-        foreach (int n in _removed) _free.Push(n);
-        _removed.Clear();
+        int kept = 0;
+        for (int k = 0; k < _removed.Count; k++)
+        {
+            int n = _removed[k];
+            if (_chunks[n >> ChunkShift][n & (ChunkSize - 1)].Pending != 0) _removed[kept++] = n;
+            else _free.Push(n);
+        }
+        _removed.RemoveRange(kept, _removed.Count - kept);
     }
 
     private int NewEntry(Prefix prefix)
