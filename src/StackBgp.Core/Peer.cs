@@ -149,7 +149,7 @@ internal sealed partial class Peer : ISessionHandler, IPeerSender, IAsyncDisposa
         var full = _batch;
         // Size the next batch like the last one: a full table arrives in big batches, a trickle of
         // changes in small ones (each batch lives until the RIB has applied it).
-        _batch = new InboundBatch(Math.Clamp(full.MessageCount, 4, BatchMessages), Math.Clamp(full.PrefixCount, 16, BatchPrefixes));
+        _batch = InboundBatch.Rent(Math.Clamp(full.MessageCount, 4, BatchMessages), Math.Clamp(full.PrefixCount, 16, BatchPrefixes));
         await _router.Rib.PostUpdateAsync(Id, full).ConfigureAwait(false);
     }
 

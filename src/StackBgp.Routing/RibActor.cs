@@ -165,7 +165,11 @@ public sealed partial class RibActor : IAsyncDisposable
                     if (cmd is RibCommand.Update u)
                     {
                         prefixes += u.Batch.PrefixCount;
-                        if (u.Credited) _updateCredits.Release();
+                        if (u.Credited)
+                        {
+                            _updateCredits.Release();
+                            u.Batch.Return(); // posted by a session with PostUpdateAsync: ours now
+                        }
                     }
                 }
             }

@@ -161,12 +161,48 @@ public sealed record RibOptions
 public sealed class InboundBatch
 {
     private readonly List<Nlri> _nlri;
-    private readonly List<Item> _items;
+    private List<Item> _items;
 
     public InboundBatch(int messageCapacity = 64, int prefixCapacity = 1024)
     {
         _nlri = new List<Nlri>(prefixCapacity);
         _items = new List<Item>(messageCapacity);
+    }
+
+    // Batches of a full table hold thousands of prefixes (a 128 KiB array at 4096): allocated per batch they
+    // are large objects, and their churn alone (30 MiB per million routes) paces full, blocking collections.
+    // The RIB hands applied batches back; the sessions take them again.
+    private const int PoolFrom = 1024;
+    private const int PoolLimit = 32;
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<InboundBatch> s_pool = new();
+    private static int s_pooled;
+
+    /// <summary>A batch with room for about this many messages and prefixes: a pooled one for big batches.</summary>
+    public static InboundBatch Rent(int messageCapacity, int prefixCapacity)
+    {
+        if (prefixCapacity >= PoolFrom && s_pool.TryDequeue(out var pooled))
+        {
+            Interlocked.Decrement(ref s_pooled);
+            // Only the prefix array is reused (no references in it). A reused item list, old by now, would
+            // take references to freshly decoded attribute sets: old-to-young pointers that every young
+            // collection has to scan.
+            pooled._items = new List<Item>(messageCapacity);
+            return pooled;
+        }
+        return new InboundBatch(messageCapacity, prefixCapacity);
+    }
+
+    /// <summary>Called by the RIB once it has applied the batch (it must not be used after this).</summary>
+    internal void Return()
+    {
+        if (_nlri.Capacity < PoolFrom) return;
+        Clear();
+        if (Interlocked.Increment(ref s_pooled) > PoolLimit)
+        {
+            Interlocked.Decrement(ref s_pooled);
+            return;
+        }
+        s_pool.Enqueue(this);
     }
 
     internal readonly record struct Item(AddressFamily Family, PathAttributes? Attributes, int AnnouncedStart, int AnnouncedCount, int WithdrawnStart, int WithdrawnCount, ErrorAction Action);

@@ -84,7 +84,7 @@ internal static class Program
 
         var report = new Report(scenarios, daemons, runs, seed, args.Get("command", "bench/daemon/run.sh"), leftOut);
         report.MachineBefore();
-        var runner = new Runner(self, seed, args.Double("timeout", 600));
+        var runner = new Runner(self, seed, args.Double("timeout", 600), args.Double("hold", 0));
 
         // A (scenario, daemon) whose run took longer than --slow-limit seconds is not repeated: on
         // this 2-core machine GoBGP needs minutes for 1M prefixes, and 3 runs would take most of an hour.

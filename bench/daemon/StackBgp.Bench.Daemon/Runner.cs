@@ -29,7 +29,7 @@ internal sealed record Measurement(double Seconds, double CpuSeconds, double Pea
 /// injector, and measures. The floor is injector ns — monitor ns directly. Every run builds and
 /// removes its own namespaces.
 /// </summary>
-internal sealed class Runner(string self, int seed, double monitorTimeout)
+internal sealed class Runner(string self, int seed, double monitorTimeout, double holdSeconds = 0)
 {
     private const string MonitorTimeoutReason = "monitor timeout";
 
@@ -81,6 +81,12 @@ internal sealed class Runner(string self, int seed, double monitorTimeout)
             long start = Ticks(injector.WaitLine(TimeSpan.FromSeconds(monitorTimeout), abort, "START"), "START");
             string done = monitor.WaitLine(TimeSpan.FromSeconds(monitorTimeout + 30), abort, "DONE", "TIMEOUT");
             (double cpu1, double rss) = nsD is null ? (0, 0) : Usage(nsD);
+            if (holdSeconds > 0)
+            {
+                // --hold: keep the lab (and the daemon with its full table) up for inspection, e.g. a heap dump.
+                Console.Error.WriteLine($"bench: holding {holdSeconds:F0} s; daemon namespace {nsD}, logs in {dir}");
+                Thread.Sleep(TimeSpan.FromSeconds(holdSeconds));
+            }
             if (done.StartsWith("TIMEOUT", StringComparison.Ordinal))
             {
                 return new Measurement(0, cpu1 - cpu0, rss, string.Create(CultureInfo.InvariantCulture,
