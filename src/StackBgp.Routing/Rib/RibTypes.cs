@@ -441,7 +441,11 @@ internal sealed class DestinationTable
             n = _used++;
             int c = n >> ChunkShift;
             if (c == _chunks.Length) Array.Resize(ref _chunks, Math.Max(4, _chunks.Length * 2));
-            _chunks[c] ??= new DestinationEntry[ChunkSize];
+            if (_chunks[c] is null)
+            {
+                _chunks[c] = new DestinationEntry[ChunkSize];
+                LargeArrays.Prepare(_chunks[c]);
+            }
         }
         _chunks[n >> ChunkShift][n & (ChunkSize - 1)] = new DestinationEntry { Prefix = prefix, Best = -1, Live = true };
         return n;
@@ -474,6 +478,7 @@ internal sealed class DestinationTable
     {
         var old = _slots;
         var slots = new ulong[old.Length * 2];
+        if (slots.Length >= 1 << 16) LargeArrays.Prepare(slots);
         int mask = slots.Length - 1;
         foreach (ulong s in old)
         {
