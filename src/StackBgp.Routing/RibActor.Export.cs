@@ -115,7 +115,7 @@ public sealed partial class RibActor
     {
         g.ClearChanged();
         foreach (var d in Table(g.Family).Values) d.Out(g.Slot) = null;
-        g.ExportCache.Clear();
+        g.ClearExportCache();
         _groups.Remove(g.Key);
         _freeSlots.Add(g.Slot);
     }
@@ -199,8 +199,13 @@ public sealed partial class RibActor
         if (SuppressedByAggregate(d.Prefix)) return null;
         if (g.Key.ExportPolicy is null)
         {
+            // Prefixes sharing a set arrive (and are exported and flushed) one after the other: the last answer first.
+            if (ReferenceEquals(g.LastExportSource, src) && ReferenceEquals(g.LastExportPeer, peer)) return g.LastExport;
             ref var cached = ref CollectionsMarshal.GetValueRefOrAddDefault(g.ExportCache, (src, peer), out bool exists);
             if (!exists) cached = ComputeExport(g, src, peer);
+            g.LastExportSource = src;
+            g.LastExportPeer = peer;
+            g.LastExport = cached;
             return cached;
         }
         var computed = ComputeExport(g, src, peer);
@@ -217,7 +222,7 @@ public sealed partial class RibActor
         {
             if (g.ExportCache.Count == 0) continue;
             bool big = g.ExportCache.Count > 4096;
-            g.ExportCache.Clear();
+            g.ClearExportCache();
             if (big) g.ExportCache.TrimExcess();
         }
     }
@@ -333,7 +338,7 @@ public sealed partial class RibActor
     /// <summary>Sends the group's whole Adj-RIB-Out to one member (initial table, refresh, soft out).</summary>
     private void DumpGroupTo(UpdateGroup g, PeerState peer)
     {
-        _flushScratch.Clear();
+        ClearFlushScratch();
         foreach (var d in Table(g.Family).Values)
             if (d.GetOut(g.Slot) is not null && OutboundAttributes(g, d) is { } attrs) Queue(attrs, d.Prefix);
         if (g.Key.DefaultOriginate) Queue(DefaultRouteAttrs(g), DefaultPrefix(g.Family));
@@ -348,12 +353,27 @@ public sealed partial class RibActor
     }
 
     private readonly Stack<List<Nlri>> _listPool = new();
+    // The list Queue added to last (prefixes sharing a set come one after the other).
+    private PathAttributes? _lastQueuedAttrs;
+    private List<Nlri>? _lastQueued;
 
     private void Queue(PathAttributes attrs, Prefix prefix)
     {
-        ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_flushScratch, attrs, out bool exists);
-        if (!exists) list = _listPool.Count > 0 ? _listPool.Pop() : [];
-        list!.Add(new Nlri(prefix));
+        if (!ReferenceEquals(attrs, _lastQueuedAttrs))
+        {
+            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_flushScratch, attrs, out bool exists);
+            if (!exists) list = _listPool.Count > 0 ? _listPool.Pop() : [];
+            _lastQueuedAttrs = attrs;
+            _lastQueued = list!;
+        }
+        _lastQueued!.Add(new Nlri(prefix));
+    }
+
+    private void ClearFlushScratch()
+    {
+        _flushScratch.Clear();
+        _lastQueuedAttrs = null;
+        _lastQueued = null;
     }
 
     private void ReleaseScratch()
@@ -363,7 +383,7 @@ public sealed partial class RibActor
             list.Clear();
             if (_listPool.Count < 4096) _listPool.Push(list);
         }
-        _flushScratch.Clear();
+        ClearFlushScratch();
     }
 
     private void FlushAllGroups(bool force)
@@ -400,7 +420,7 @@ public sealed partial class RibActor
     private void FlushGroup(UpdateGroup g)
     {
         if (!g.HasPending) return;
-        _flushScratch.Clear();
+        ClearFlushScratch();
         _withdrawScratch.Clear();
         var table = Table(g.Family);
         foreach (var (listed, prefix) in g.Changed)

@@ -129,6 +129,19 @@ internal sealed class UpdateGroup(int id, int slot, UpdateGroupKey key)
     /// <summary>Outbound attributes computed during this wake-up for policy-free groups: (Loc-RIB attributes, source peer) → attributes to send (null = not advertised).</summary>
     public readonly Dictionary<(PathAttributes, PeerState), PathAttributes?> ExportCache = [];
 
+    /// <summary>The last <see cref="ExportCache"/> answer (looked up again for the next prefixes of the same set).</summary>
+    public PathAttributes? LastExportSource;
+    public PeerState? LastExportPeer;
+    public PathAttributes? LastExport;
+
+    public void ClearExportCache()
+    {
+        ExportCache.Clear();
+        LastExportSource = null;
+        LastExportPeer = null;
+        LastExport = null;
+    }
+
     public long MessagesSent;
     public long PrefixesAnnounced;
     public long PrefixesWithdrawn;
