@@ -37,7 +37,7 @@ public sealed partial class RibActor
             var policy = desc.ImportPolicy;
             if (rejection == Rejection.None && policy is null)
             {
-                if (!peer.Kind.Equals(PeerKind.Internal) && _options.EbgpRequiresPolicy) rejection = Rejection.Rfc8212;
+                if (peer.Kind != PeerKind.Internal && _options.EbgpRequiresPolicy) rejection = Rejection.Rfc8212;
                 else fixedPost = _interner.Intern(AfterImport(pre));
             }
             foreach (var n in announced)

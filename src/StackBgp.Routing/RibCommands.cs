@@ -248,9 +248,13 @@ public sealed class InboundBatch
     {
         ArgumentNullException.ThrowIfNull(update);
         if (update.IsSessionReset) return;
-        foreach (var g in update.Groups)
+        var groups = update.Groups;
+        for (int i = 0; i < groups.Count; i++) // by index: a foreach over the interface boxes an enumerator per UPDATE
+        {
+            var g = groups[i];
             Add(g.Family, g.Attributes, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(g.Announced),
                 System.Runtime.InteropServices.CollectionsMarshal.AsSpan(g.Withdrawn), ErrorAction.None);
+        }
     }
 
     public void Clear()

@@ -23,7 +23,9 @@ public sealed class WireUpdateEncoder : IUpdateEncoder
     {
         ArgumentNullException.ThrowIfNull(output);
         if (prefixes.IsEmpty) return;
-        var w = new ArrayBufferWriter<byte>(Math.Min(context.MaxMessageLength, 64 + prefixes.Length * 6));
+        // Room for the usual attributes (~100 octets with header) and the prefixes, so that the writer
+        // rarely has to grow (a second buffer and a copy per attribute set on a full table).
+        var w = new ArrayBufferWriter<byte>(Math.Min(context.MaxMessageLength, 160 + prefixes.Length * 5));
         try
         {
             UpdatePacker.WriteAnnouncements(w, family, attributes, prefixes, context);

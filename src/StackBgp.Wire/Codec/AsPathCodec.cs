@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace StackBgp.Wire;
 
@@ -33,7 +34,10 @@ public static class AsPathCodec
             p += 2 + n * w;
             segments++;
         }
-        var b = ImmutableArray.CreateBuilder<AsPathSegment>(segments);
+        // Exactly one array per segment and one for the segments, adopted without copies (a full table
+        // decodes hundreds of thousands of paths).
+        var b = new AsPathSegment[segments];
+        int k = 0;
         for (int p = 0; p < value.Length;)
         {
             var type = (AsPathSegmentType)value[p];
@@ -42,10 +46,10 @@ public static class AsPathCodec
             var data = value.Slice(p + 2, n * w);
             for (int i = 0; i < n; i++)
                 asns[i] = fourOctet ? BinaryPrimitives.ReadUInt32BigEndian(data[(i * 4)..]) : BinaryPrimitives.ReadUInt16BigEndian(data[(i * 2)..]);
-            b.Add(new AsPathSegment(type, ImmutableArray.Create(asns)));
+            b[k++] = new AsPathSegment(type, ImmutableCollectionsMarshal.AsImmutableArray(asns));
             p += 2 + n * w;
         }
-        path = new AsPath(b.MoveToImmutable());
+        path = new AsPath(ImmutableCollectionsMarshal.AsImmutableArray(b));
         return true;
     }
 
