@@ -161,7 +161,7 @@ public sealed record RibOptions
 public sealed class InboundBatch
 {
     private readonly List<Nlri> _nlri;
-    private List<Item> _items;
+    private readonly List<Item> _items;
 
     public InboundBatch(int messageCapacity = 64, int prefixCapacity = 1024)
     {
@@ -171,7 +171,8 @@ public sealed class InboundBatch
 
     // Batches of a full table hold thousands of prefixes (a 128 KiB array at 4096): allocated per batch they
     // are large objects, and their churn alone (30 MiB per million routes) paces full, blocking collections.
-    // The RIB hands applied batches back; the sessions take them again.
+    // The RIB hands applied batches back (cleared: no references to attribute sets stay behind); the
+    // sessions take them again.
     private const int PoolFrom = 1024;
     private const int PoolLimit = 32;
     private static readonly System.Collections.Concurrent.ConcurrentQueue<InboundBatch> s_pool = new();
@@ -180,13 +181,12 @@ public sealed class InboundBatch
     /// <summary>A batch with room for about this many messages and prefixes: a pooled one for big batches.</summary>
     public static InboundBatch Rent(int messageCapacity, int prefixCapacity)
     {
-        if (prefixCapacity >= PoolFrom && s_pool.TryDequeue(out var pooled))
+        // A pooled batch even for a small request: a session's batches are cut short whenever its socket is
+        // drained, and a small new one that then fills up grows its arrays step by step (garbage at each).
+        // At most PoolLimit batches are pooled, so idle peers hold few big ones.
+        if (s_pool.TryDequeue(out var pooled))
         {
             Interlocked.Decrement(ref s_pooled);
-            // Only the prefix array is reused (no references in it). A reused item list, old by now, would
-            // take references to freshly decoded attribute sets: old-to-young pointers that every young
-            // collection has to scan.
-            pooled._items = new List<Item>(messageCapacity);
             return pooled;
         }
         return new InboundBatch(messageCapacity, prefixCapacity);
