@@ -5,8 +5,8 @@ namespace StackBgp.Routing;
 
 /// <summary>
 /// <see cref="IUpdateEncoder"/> over Wire's <see cref="UpdatePacker"/>: each call produces one buffer
-/// holding one or more whole UPDATEs back to back (what a TCP stream carries), freshly allocated because
-/// it is shared by every member of the update group and queued by their sessions.
+/// holding one or more whole UPDATEs back to back (what a TCP stream carries), freshly allocated (exactly
+/// its size) because it is shared by every member of the update group and queued by their sessions.
 /// </summary>
 public sealed class WireUpdateEncoder : IUpdateEncoder
 {
@@ -23,9 +23,7 @@ public sealed class WireUpdateEncoder : IUpdateEncoder
     {
         ArgumentNullException.ThrowIfNull(output);
         if (prefixes.IsEmpty) return;
-        // Room for the usual attributes (~100 octets with header) and the prefixes, so that the writer
-        // rarely has to grow (a second buffer and a copy per attribute set on a full table).
-        var w = new ArrayBufferWriter<byte>(Math.Min(context.MaxMessageLength, 160 + prefixes.Length * 5));
+        var w = Scratch();
         try
         {
             UpdatePacker.WriteAnnouncements(w, family, attributes, prefixes, context);
@@ -37,16 +35,30 @@ public sealed class WireUpdateEncoder : IUpdateEncoder
             EncodeWithdraw(family, prefixes, context, output);
             return;
         }
-        output.Add(w.WrittenMemory);
+        output.Add(w.WrittenSpan.ToArray());
+    }
+
+    // Encoding goes through a per-thread scratch writer, then into one array of the exact size: a full
+    // table is encoded one attribute set (~3 prefixes, ~110 octets) at a time, and a writer per call cost
+    // an object, a guessed-size array and often a grown copy each time.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
+
+    private static ArrayBufferWriter<byte> Scratch()
+    {
+        var w = t_scratch ??= new ArrayBufferWriter<byte>(4096);
+        if (w.Capacity > 1 << 20) w = t_scratch = new ArrayBufferWriter<byte>(4096); // one huge flush does not pin memory
+        w.ResetWrittenCount();
+        return w;
     }
 
     public void EncodeWithdraw(AddressFamily family, ReadOnlySpan<Nlri> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (prefixes.IsEmpty) return;
-        var w = new ArrayBufferWriter<byte>(Math.Min(context.MaxMessageLength, 32 + prefixes.Length * 6));
+        var w = Scratch();
         UpdatePacker.WriteWithdrawals(w, family, prefixes, context);
-        output.Add(w.WrittenMemory);
+        output.Add(w.WrittenSpan.ToArray());
     }
 
     public ReadOnlyMemory<byte> EncodeEndOfRib(AddressFamily family, in EncodeContext context)
