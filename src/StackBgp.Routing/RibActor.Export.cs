@@ -9,7 +9,22 @@ namespace StackBgp.Routing;
 // Adj-RIB-Out per update group: membership, the advertisement rules, flushing encoded UPDATEs.
 public sealed partial class RibActor
 {
-    private readonly Dictionary<PathAttributes, List<Nlri>> _flushScratch = [];
+    // Prefixes of one flush grouped by the attributes they are sent with (one UPDATE, or a few, per entry).
+    // For a group without outbound policy by reference: its attributes come from the export cache, one
+    // object per (Loc-RIB set, source peer), and hashing every freshly computed outbound set in full cost
+    // more than the rare extra UPDATE for two equal ones. A policy may build a new object per prefix:
+    // grouped by value there.
+    private readonly Dictionary<PathAttributes, List<Nlri>> _flushByReference = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<PathAttributes, List<Nlri>> _flushByValue = [];
+    private bool _flushGroupsByValue;
+
+    private Dictionary<PathAttributes, List<Nlri>> FlushScratch => _flushGroupsByValue ? _flushByValue : _flushByReference;
+
+    private void BeginFlushScratch(UpdateGroup g)
+    {
+        ClearFlushScratch();
+        _flushGroupsByValue = g.Key.ExportPolicy is not null;
+    }
     private readonly List<Nlri> _withdrawScratch = [];
     private readonly List<int> _freeSlots = [];
     private int _nextSlot;
@@ -338,12 +353,12 @@ public sealed partial class RibActor
     /// <summary>Sends the group's whole Adj-RIB-Out to one member (initial table, refresh, soft out).</summary>
     private void DumpGroupTo(UpdateGroup g, PeerState peer)
     {
-        ClearFlushScratch();
+        BeginFlushScratch(g);
         foreach (var d in Table(g.Family).Values)
             if (d.GetOut(g.Slot) is not null && OutboundAttributes(g, d) is { } attrs) Queue(attrs, d.Prefix);
         if (g.Key.DefaultOriginate) Queue(DefaultRouteAttrs(g), DefaultPrefix(g.Family));
         _encoded.Clear();
-        foreach (var (attrs, list) in _flushScratch)
+        foreach (var (attrs, list) in FlushScratch)
             _encoder.EncodeAnnounce(g.Family, attrs, CollectionsMarshal.AsSpan(list), g.Key.Encode, _encoded);
         ReleaseScratch();
         var sender = peer.Descriptor!.Sender;
@@ -361,7 +376,7 @@ public sealed partial class RibActor
     {
         if (!ReferenceEquals(attrs, _lastQueuedAttrs))
         {
-            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_flushScratch, attrs, out bool exists);
+            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(FlushScratch, attrs, out bool exists);
             if (!exists) list = _listPool.Count > 0 ? _listPool.Pop() : [];
             _lastQueuedAttrs = attrs;
             _lastQueued = list!;
@@ -371,14 +386,15 @@ public sealed partial class RibActor
 
     private void ClearFlushScratch()
     {
-        _flushScratch.Clear();
+        _flushByReference.Clear();
+        _flushByValue.Clear();
         _lastQueuedAttrs = null;
         _lastQueued = null;
     }
 
     private void ReleaseScratch()
     {
-        foreach (var list in _flushScratch.Values)
+        foreach (var list in FlushScratch.Values)
         {
             list.Clear();
             if (_listPool.Count < 4096) _listPool.Push(list);
@@ -420,7 +436,7 @@ public sealed partial class RibActor
     private void FlushGroup(UpdateGroup g)
     {
         if (!g.HasPending) return;
-        ClearFlushScratch();
+        BeginFlushScratch(g);
         _withdrawScratch.Clear();
         var table = Table(g.Family);
         foreach (var (listed, prefix) in g.Changed)
@@ -441,7 +457,7 @@ public sealed partial class RibActor
         _encoded.Clear();
         if (_withdrawScratch.Count > 0)
             _encoder.EncodeWithdraw(g.Family, CollectionsMarshal.AsSpan(_withdrawScratch), g.Key.Encode, _encoded);
-        foreach (var (attrs, list) in _flushScratch)
+        foreach (var (attrs, list) in FlushScratch)
         {
             _encoder.EncodeAnnounce(g.Family, attrs, CollectionsMarshal.AsSpan(list), g.Key.Encode, _encoded);
             g.PrefixesAnnounced += list.Count;

@@ -331,6 +331,30 @@ public class AdvertisementTests
     }
 
     [Fact]
+    public void Prefixes_sharing_attributes_are_packed_into_one_update_also_when_an_outbound_policy_builds_a_new_set_per_prefix()
+    {
+        // Without a policy the flush groups prefixes by the export cache's objects; a route-map's "set" makes a
+        // new, equal object per prefix, and those must still share an UPDATE.
+        var rib = T.Actor();
+        var setMed = new DelegatePolicy("SET-MED", (_, a, c) => new PolicyResult(true, a with { Med = 7 }, c.Weight));
+        var plain = new RecordingSender();
+        var withPolicy = new RecordingSender();
+        rib.Execute(
+            new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, new RecordingSender())),
+            new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, plain)),
+            new RibCommand.PeerUp(T.Peer(3, "192.0.2.3", 65003, withPolicy) with { ExportPolicy = setMed }));
+        plain.Drain();
+        withPolicy.Drain();
+        rib.Execute(T.Announce(1, T.Attrs("192.0.2.1", 65001), "203.0.113.0/26", "203.0.113.64/26", "203.0.113.128/26"));
+        foreach (var (sender, med) in new[] { (plain, (uint?)null), (withPolicy, 7u) })
+        {
+            var update = Assert.Single(sender.Drain(), r => !r.Announced.IsEmpty);
+            Assert.Equal(3, update.Announced.Length);
+            Assert.Equal(med, update.Attributes!.Med);
+        }
+    }
+
+    [Fact]
     public void Peers_differing_in_policy_or_capabilities_get_separate_update_groups()
     {
         var rib = T.Actor();
