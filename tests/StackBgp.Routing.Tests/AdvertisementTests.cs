@@ -110,15 +110,9 @@ public class AdvertisementTests
     [Fact]
     public async Task Advertisement_interval_holds_changes_back_until_the_interval_has_passed()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        var rib = new RibActor(T.Options(), WireUpdateEncoder.Instance, null, time);
-        rib.Start();
+        var (rib, time, dst) = await StartWithReceiver(TimeSpan.FromSeconds(30));
         try
         {
-            var src = new RecordingSender();
-            var dst = new LockedSender();
-            await rib.PostAsync(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, src)));
-            await rib.PostAsync(new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, new RecordingSender()) with { AdvertisementInterval = TimeSpan.FromSeconds(30), Sender = dst }));
             await rib.PostAsync(T.Announce(1, T.Attrs("192.0.2.1", 65001), "203.0.113.0/24"));
             await rib.BarrierAsync();
             // The first change after the initial table goes out at once (nothing was flushed before).
@@ -148,14 +142,9 @@ public class AdvertisementTests
     {
         // The held change list outlives the destinations it names: one removed (withdrawn) and created again
         // before the flush must give one announcement with the latest path, not a withdrawal after it.
-        var time = new FakeTimeProvider();
-        var rib = new RibActor(T.Options(), WireUpdateEncoder.Instance, null, time);
-        rib.Start();
+        var (rib, time, dst) = await StartWithReceiver(TimeSpan.FromSeconds(30));
         try
         {
-            var dst = new LockedSender();
-            await rib.PostAsync(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, new RecordingSender())));
-            await rib.PostAsync(new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, new RecordingSender()) with { AdvertisementInterval = TimeSpan.FromSeconds(30), Sender = dst }));
             await rib.PostAsync(T.Announce(1, T.Attrs("192.0.2.1", 65001), "203.0.113.0/24", "198.51.100.0/24"));
             await rib.BarrierAsync();
             Assert.Equal(2, T.Summarize(dst.Drain()).Announced.Count);
@@ -183,14 +172,9 @@ public class AdvertisementTests
     [Fact]
     public async Task Advertisement_interval_zero_sends_every_change_at_once()
     {
-        var time = new FakeTimeProvider();
-        var rib = new RibActor(T.Options(), WireUpdateEncoder.Instance, null, time);
-        rib.Start();
+        var (rib, _, dst) = await StartWithReceiver(TimeSpan.Zero);
         try
         {
-            var dst = new LockedSender();
-            await rib.PostAsync(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, new RecordingSender())));
-            await rib.PostAsync(new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, new RecordingSender()) with { Sender = dst }));
             for (int i = 0; i < 3; i++)
             {
                 string prefix = $"203.0.113.{i * 64}/26";
@@ -203,6 +187,18 @@ public class AdvertisementTests
         {
             await rib.StopAsync();
         }
+    }
+
+    /// <summary>A started RIB on a fake clock with peer 1 (AS 65001, the source) and peer 2 (AS 65002) whose UPDATEs <c>Dst</c> records.</summary>
+    private static async Task<(RibActor Rib, FakeTimeProvider Time, LockedSender Dst)> StartWithReceiver(TimeSpan advertisementInterval)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var rib = new RibActor(T.Options(), WireUpdateEncoder.Instance, null, time);
+        rib.Start();
+        var dst = new LockedSender();
+        await rib.PostAsync(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, new RecordingSender())));
+        await rib.PostAsync(new RibCommand.PeerUp(T.Peer(2, "192.0.2.2", 65002, new RecordingSender()) with { AdvertisementInterval = advertisementInterval, Sender = dst }));
+        return (rib, time, dst);
     }
 
     private static async Task<(Dictionary<Prefix, PathAttributes> Announced, HashSet<Prefix> Withdrawn, int EndOfRibs)> Eventually(
