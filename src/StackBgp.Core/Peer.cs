@@ -155,10 +155,12 @@ internal sealed partial class Peer : ISessionHandler, IPeerSender, IAsyncDisposa
 
     // ── IPeerSender (called on the RIB actor: never blocks) ──
 
-    public void Send(ReadOnlyMemory<byte> message)
+    public void Send(ReadOnlyMemory<byte> message) => Send(message, 1);
+
+    public void Send(ReadOnlyMemory<byte> messages, int count)
     {
-        MessagesQueued++;
-        _outbound.Writer.TryWrite(message);
+        MessagesQueued += count;
+        _outbound.Writer.TryWrite(messages);
     }
 
     public void Close(CeaseSubcode subcode, string reason)

@@ -156,6 +156,9 @@ public interface IPeerSender
     /// </summary>
     void Send(ReadOnlyMemory<byte> message);
 
+    /// <summary>As <see cref="Send(ReadOnlyMemory{byte})"/>, saying how many messages the memory holds (message counters).</summary>
+    void Send(ReadOnlyMemory<byte> messages, int count) => Send(messages);
+
     /// <summary>The RIB asks for the session to be closed with a Cease NOTIFICATION (e.g. maximum-prefix, RFC 4486 §4 subcode 1).</summary>
     void Close(CeaseSubcode subcode, string reason);
 }

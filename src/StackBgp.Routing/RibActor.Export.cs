@@ -155,7 +155,7 @@ public sealed partial class RibActor
             if (gone.Length == 0) continue;
             _encoded.Clear();
             _encoder.EncodeWithdraw(family, gone, g?.Key.Encode ?? default, _encoded);
-            foreach (var m in _encoded) peer.Descriptor!.Sender.Send(m);
+            SendEncoded(peer.Descriptor!.Sender);
             _encoded.Clear();
         }
     }
@@ -361,9 +361,7 @@ public sealed partial class RibActor
         foreach (var (attrs, list) in FlushScratch)
             _encoder.EncodeAnnounce(g.Family, attrs, CollectionsMarshal.AsSpan(list), g.Key.Encode, _encoded);
         ReleaseScratch();
-        var sender = peer.Descriptor!.Sender;
-        foreach (var m in _encoded) sender.Send(m);
-        g.MessagesSent += _encoded.Count;
+        g.MessagesSent += SendEncoded(peer.Descriptor!.Sender);
         _encoded.Clear();
     }
 
@@ -465,12 +463,23 @@ public sealed partial class RibActor
         g.PrefixesWithdrawn += _withdrawScratch.Count;
         ReleaseScratch();
         _withdrawScratch.Clear();
-        foreach (var member in g.Members)
-        {
-            var sender = member.Descriptor!.Sender;
-            foreach (var m in _encoded) sender.Send(m);
-        }
-        g.MessagesSent += _encoded.Count;
+        int messages = 0;
+        foreach (var member in g.Members) messages = SendEncoded(member.Descriptor!.Sender);
+        g.MessagesSent += messages;
         _encoded.Clear();
+    }
+
+    /// <summary>Hands what was encoded to one peer, each buffer with its message count; returns the messages.</summary>
+    private int SendEncoded(IPeerSender sender)
+    {
+        _encoded.Seal();
+        int messages = 0;
+        for (int i = 0; i < _encoded.Count; i++)
+        {
+            int n = _encoded.MessagesIn(i);
+            sender.Send(_encoded[i], n);
+            messages += n;
+        }
+        return messages;
     }
 }

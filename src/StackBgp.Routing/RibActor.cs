@@ -31,7 +31,7 @@ public sealed partial class RibActor : IAsyncDisposable
     private readonly List<Destination> _dirty = [];
     private readonly List<FibRouteChange> _fibChanges = [];
     private readonly Dictionary<UpdateGroupKey, UpdateGroup> _groups = [];
-    private readonly List<ReadOnlyMemory<byte>> _encoded = [];
+    private readonly UpdateBuffers _encoded = new();
     private RibOptions _options;
     private Task? _loop;
     private int _nextGroupId = 1;

@@ -23,6 +23,20 @@ public sealed class WireUpdateEncoder : IUpdateEncoder
     {
         ArgumentNullException.ThrowIfNull(output);
         if (prefixes.IsEmpty) return;
+        if (output is UpdateBuffers shared)
+        {
+            // The RIB's own flush: straight into its segments, behind what is already there.
+            try
+            {
+                UpdatePacker.WriteAnnouncements(shared, family, attributes, prefixes, context);
+            }
+            catch (ArgumentException e)
+            {
+                NotEncodable?.Invoke(family, prefixes[0], prefixes.Length, e.Message);
+                EncodeWithdraw(family, prefixes, context, output);
+            }
+            return;
+        }
         var w = Scratch();
         try
         {
@@ -56,6 +70,11 @@ public sealed class WireUpdateEncoder : IUpdateEncoder
     {
         ArgumentNullException.ThrowIfNull(output);
         if (prefixes.IsEmpty) return;
+        if (output is UpdateBuffers shared)
+        {
+            UpdatePacker.WriteWithdrawals(shared, family, prefixes, context);
+            return;
+        }
         var w = Scratch();
         UpdatePacker.WriteWithdrawals(w, family, prefixes, context);
         output.Add(w.WrittenSpan.ToArray());
