@@ -23,21 +23,10 @@ public sealed class WireUpdateEncoder : IUpdateEncoder
     {
         ArgumentNullException.ThrowIfNull(output);
         if (prefixes.IsEmpty) return;
-        if (output is UpdateBuffers shared)
-        {
-            // The RIB's own flush: straight into its segments, behind what is already there.
-            try
-            {
-                UpdatePacker.WriteAnnouncements(shared, family, attributes, prefixes, context);
-            }
-            catch (ArgumentException e)
-            {
-                NotEncodable?.Invoke(family, prefixes[0], prefixes.Length, e.Message);
-                EncodeWithdraw(family, prefixes, context, output);
-            }
-            return;
-        }
-        var w = Scratch();
+        // The RIB's own flush is written straight into its segments, behind what is already there; any
+        // other list gets one buffer per call.
+        var shared = output as UpdateBuffers;
+        IBufferWriter<byte> w = shared is null ? Scratch() : shared;
         try
         {
             UpdatePacker.WriteAnnouncements(w, family, attributes, prefixes, context);
@@ -49,7 +38,7 @@ public sealed class WireUpdateEncoder : IUpdateEncoder
             EncodeWithdraw(family, prefixes, context, output);
             return;
         }
-        output.Add(w.WrittenSpan.ToArray());
+        if (shared is null) output.Add(((ArrayBufferWriter<byte>)w).WrittenSpan.ToArray());
     }
 
     // Encoding goes through a per-thread scratch writer, then into one array of the exact size: a full
@@ -70,14 +59,10 @@ public sealed class WireUpdateEncoder : IUpdateEncoder
     {
         ArgumentNullException.ThrowIfNull(output);
         if (prefixes.IsEmpty) return;
-        if (output is UpdateBuffers shared)
-        {
-            UpdatePacker.WriteWithdrawals(shared, family, prefixes, context);
-            return;
-        }
-        var w = Scratch();
+        var shared = output as UpdateBuffers;
+        IBufferWriter<byte> w = shared is null ? Scratch() : shared;
         UpdatePacker.WriteWithdrawals(w, family, prefixes, context);
-        output.Add(w.WrittenSpan.ToArray());
+        if (shared is null) output.Add(((ArrayBufferWriter<byte>)w).WrittenSpan.ToArray());
     }
 
     public ReadOnlyMemory<byte> EncodeEndOfRib(AddressFamily family, in EncodeContext context)
