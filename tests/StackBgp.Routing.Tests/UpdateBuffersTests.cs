@@ -54,7 +54,6 @@ public sealed class UpdateBuffersTests
         Assert.Equal(expected, Stream(shared).Bytes);
         foreach (var segment in shared) Stream([segment]); // each segment parses alone: whole messages only
         Assert.Equal(messages, Enumerable.Range(0, shared.Count).Sum(shared.MessagesIn));
-        Assert.Equal(messages, shared.Messages);
     }
 
     [Fact]

@@ -24,17 +24,6 @@ internal sealed class UpdateBuffers : List<ReadOnlyMemory<byte>>, IBufferWriter<
     /// <summary>Messages in segment <c>i</c> (one per buffer that another encoder added).</summary>
     public int MessagesIn(int i) => i < _counts.Count ? _counts[i] : 1;
 
-    /// <summary>All messages of the flush.</summary>
-    public int Messages
-    {
-        get
-        {
-            int n = 0;
-            for (int i = 0; i < Count; i++) n += MessagesIn(i);
-            return n;
-        }
-    }
-
     public void Advance(int count)
     {
         _used += count;

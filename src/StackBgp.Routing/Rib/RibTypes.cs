@@ -328,25 +328,12 @@ internal sealed class DestinationTable
     public Destination GetOrAdd(Prefix prefix)
     {
         int hash = prefix.GetHashCode();
-        ulong tag = (ulong)(uint)hash << 32;
-        var slots = _slots;
-        int mask = slots.Length - 1;
-        int i = hash & mask;
-        ulong s;
-        while ((s = slots[i]) != 0)
-        {
-            if ((s & 0xFFFFFFFF00000000UL) == tag)
-            {
-                int n = EntryOf(s);
-                ref var e = ref _chunks[n >> ChunkShift][n & (ChunkSize - 1)];
-                if (e.Prefix == prefix) return Handle(n);
-            }
-            i = (i + 1) & mask;
-        }
+        int i = Probe(prefix, hash, out bool found);
+        if (found) return Handle(EntryOf(_slots[i]));
         int entry = NewEntry(prefix);
-        slots[i] = tag | (uint)(entry + 1);
+        _slots[i] = ((ulong)(uint)hash << 32) | (uint)(entry + 1);
         _version++;
-        if (++_count > slots.Length / 4 * 3) Grow();
+        if (++_count > _slots.Length / 4 * 3) Grow();
         return Handle(entry);
     }
 
@@ -457,6 +444,13 @@ internal sealed class DestinationTable
 
     private int Find(Prefix prefix, int hash)
     {
+        int i = Probe(prefix, hash, out bool found);
+        return found ? i : -1;
+    }
+
+    /// <summary>The slot holding <paramref name="prefix"/> (<paramref name="found"/>), or the empty slot that ends its probe run.</summary>
+    private int Probe(Prefix prefix, int hash, out bool found)
+    {
         ulong tag = (ulong)(uint)hash << 32;
         var slots = _slots;
         int mask = slots.Length - 1;
@@ -467,11 +461,16 @@ internal sealed class DestinationTable
             if ((s & 0xFFFFFFFF00000000UL) == tag)
             {
                 int n = EntryOf(s);
-                if (_chunks[n >> ChunkShift][n & (ChunkSize - 1)].Prefix == prefix) return i;
+                if (_chunks[n >> ChunkShift][n & (ChunkSize - 1)].Prefix == prefix)
+                {
+                    found = true;
+                    return i;
+                }
             }
             i = (i + 1) & mask;
         }
-        return -1;
+        found = false;
+        return i;
     }
 
     private void Grow()
