@@ -25,6 +25,9 @@ public sealed partial class BgpSession
         BgpState from = _fsm.State;
         FsmResult r = BgpFsm.Step(_fsm, _config.Fsm, input);
         _fsm = r.State;
+        // Whoever reads State == Established must also find Negotiated: publish it before the state (the
+        // SessionUp action that also sets it runs after this).
+        if (_fsm.State == BgpState.Established && from != BgpState.Established) _publishedNegotiated = _negotiated;
         Publish();
         if (from != _fsm.State) LogStateChange(_logger, PeerAddress, from, _fsm.State, input.Event);
         for (int i = 0; i < r.Count; i++) await ExecuteAsync(r[i]).ConfigureAwait(false);
