@@ -3,7 +3,7 @@
 # root into FRR's groups so vtysh works. Quick when everything is there already.
 set -uo pipefail
 # curl (demo and scenario tests talk HTTP to the VIP) and procps (sysctl) are not on a minimal image
-packages="frr bird2 gobgpd exabgp openbgpd ovn-central ovn-host openvswitch-switch iproute2 iputils-ping tcpdump python3 curl procps"
+packages="frr bird2 gobgpd exabgp openbgpd ovn-central ovn-host openvswitch-switch iproute2 iputils-ping tcpdump python3 curl procps gcc libc6-dev zlib1g-dev"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -29,7 +29,7 @@ public sealed partial class Router
                 var hops = new JsonArray();
                 foreach (var nh in route.NextHops)
                 {
-                    hops.Add(new JsonObject
+                    hops.Add((JsonNode)new JsonObject
                     {
                         ["ip"] = nh.Gateway?.ToString(),
                         ["afi"] = nh.Gateway?.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "ipv6" : "ipv4",
@@ -52,7 +52,7 @@ public sealed partial class Router
                     ["nexthops"] = hops,
                 };
                 if (e.LastError is { } error) entry["fibError"] = $"{error.ErrorName}{(error.KernelMessage is { } m ? $" ({m})" : "")}";
-                if (root[prefix.ToString()] is JsonArray list) list.Add(entry);
+                if (root[prefix.ToString()] is JsonArray list) list.Add((JsonNode)entry);
                 else root[prefix.ToString()] = new JsonArray(entry);
             }
             return CommandResult.Ok(FrrJson.Format(root));
