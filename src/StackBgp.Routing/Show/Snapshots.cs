@@ -79,4 +79,4 @@ public sealed record NeighborRibSnapshot
 }
 
 /// <summary>RIB-wide figures (memory, show bgp summary header).</summary>
-public sealed record RibStatistics(int Ipv4Prefixes, int Ipv6Prefixes, int Paths, int AttributeSets, int AsPaths, int UpdateGroups, long Version);
+public sealed record RibStatistics(int Ipv4Prefixes, int Ipv6Prefixes, int Paths, int AttributeSets, int UpdateGroups, long Version);
