@@ -124,6 +124,34 @@ public sealed class TwoRoutersTests
     }
 
     [Fact]
+    public async Task Show_memory_reports_the_process_the_collector_and_the_rib()
+    {
+        var (a, b) = Pair();
+        await a.StartAsync(CancellationToken.None);
+        await b.StartAsync(CancellationToken.None);
+        try
+        {
+            await Until(b, "show bgp ipv4 unicast 10.1.0.0/24 json", s => s.Contains("65001"), "10.1.0.0/24 from AS 65001 on rb");
+            var json = JsonNode.Parse((await b.ExecuteAsync("show memory json", CancellationToken.None)).Output)!;
+            Assert.Equal(2, (int)json["ipv4Prefixes"]!); // its own 10.2.0.0/24 and ra's 10.1.0.0/24
+            Assert.Equal(0, (int)json["ipv6Prefixes"]!);
+            Assert.Equal(2, (int)json["paths"]!);
+            Assert.Equal(2, (int)json["attributeSets"]!);
+            long rss = (long)json["residentBytes"]!, peak = (long)json["peakResidentBytes"]!;
+            Assert.True(rss > 0 && peak >= rss, $"resident {rss} and peak {peak} bytes from /proc/self/status");
+            Assert.True((long)json["gcCommittedBytes"]! >= (long)json["gcHeapBytes"]!);
+            string text = (await b.ExecuteAsync("show memory", CancellationToken.None)).Output;
+            Assert.Contains("2 IPv4 and 0 IPv6 prefixes, 2 paths, 2 distinct attribute sets", text);
+            Assert.Contains("MiB resident", text);
+        }
+        finally
+        {
+            await b.StopAsync(CancellationToken.None);
+            await a.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Outbound_prefix_list_filters_what_is_announced()
     {
         var (a, b) = Pair(extraA: """

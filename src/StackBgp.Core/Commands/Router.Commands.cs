@@ -26,6 +26,7 @@ public sealed partial class Router
         c.Add("show bfd peers counters [json]", (a, _) => ShowBfdCountersAsync());
         c.Add("clear bgp [ipv4|ipv6] [unicast] NEIGHBOR [soft] [in|out]", (a, _) => ClearAsync(a["NEIGHBOR"]!, a.Has("soft"), a.Has("in"), a.Has("out")));
         c.Add("clear ip bgp NEIGHBOR [soft] [in|out]", (a, _) => ClearAsync(a["NEIGHBOR"]!, a.Has("soft"), a.Has("in"), a.Has("out")));
+        c.Add("show memory [json]", (a, _) => ShowMemoryAsync(a.Has("json")));
         c.Add("show version", (_, _) => Task.FromResult(CommandResult.Ok($"StackBgp {typeof(Router).Assembly.GetName().Version} (.NET {Environment.Version})\n")));
     }
 
