@@ -10,15 +10,41 @@ namespace StackBgp.Routing;
 public sealed partial class RibActor
 {
     // Prefixes of one flush grouped by the attributes they are sent with (one UPDATE, or a few, per entry).
-    // For a group without outbound policy by reference: its attributes come from the export cache, one
-    // object per (Loc-RIB set, source peer), and hashing every freshly computed outbound set in full cost
-    // more than the rare extra UPDATE for two equal ones. A policy may build a new object per prefix:
-    // grouped by value there.
-    private readonly Dictionary<PathAttributes, List<Nlri>> _flushByReference = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<PathAttributes, List<Nlri>> _flushByValue = [];
+    // For a group without outbound policy by reference to what they are computed from (Loc-RIB set,
+    // source peer): the export cache has one view per pair, and hashing every outbound set in full cost
+    // more than the rare extra UPDATE for two equal ones. A policy may build a new set per prefix: grouped
+    // by value there.
+    private readonly Dictionary<FlushKey, Queued> _flushByReference = new(FlushKey.ByReference);
+    private readonly Dictionary<FlushKey, Queued> _flushByValue = new(FlushKey.ByValue);
     private bool _flushGroupsByValue;
 
-    private Dictionary<PathAttributes, List<Nlri>> FlushScratch => _flushGroupsByValue ? _flushByValue : _flushByReference;
+    private Dictionary<FlushKey, Queued> FlushScratch => _flushGroupsByValue ? _flushByValue : _flushByReference;
+
+    private struct Queued
+    {
+        public AttributeView Attributes;
+        public List<Nlri> Prefixes;
+    }
+
+    /// <summary>What a flush groups prefixes by: the attribute set and the peer it came from (null: a set built for the group).</summary>
+    private readonly record struct FlushKey(PathAttributes Attributes, PeerState? Peer)
+    {
+        public static readonly IEqualityComparer<FlushKey> ByReference = new ReferenceComparer();
+        public static readonly IEqualityComparer<FlushKey> ByValue = new ValueComparer();
+
+        private sealed class ReferenceComparer : IEqualityComparer<FlushKey>
+        {
+            public bool Equals(FlushKey a, FlushKey b) => ReferenceEquals(a.Attributes, b.Attributes) && ReferenceEquals(a.Peer, b.Peer);
+            public int GetHashCode(FlushKey k) =>
+                System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(k.Attributes) * 31 + (k.Peer is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(k.Peer));
+        }
+
+        private sealed class ValueComparer : IEqualityComparer<FlushKey>
+        {
+            public bool Equals(FlushKey a, FlushKey b) => a.Attributes.Equals(b.Attributes);
+            public int GetHashCode(FlushKey k) => k.Attributes.GetHashCode();
+        }
+    }
 
     private void BeginFlushScratch(UpdateGroup g)
     {
@@ -195,7 +221,7 @@ public sealed partial class RibActor
     private void ExportTo(UpdateGroup g, Destination d, bool force)
     {
         if (g.Key.DefaultOriginate && d.Prefix.Length == 0) return; // the originated default replaces the Loc-RIB one
-        var src = OutboundAttributes(g, d) is null ? null : d.BestAttrs;
+        var src = OutboundAttributes(g, d).IsNone ? null : d.BestAttrs;
         ref var slot = ref d.Out(g.Slot);
         if (ReferenceEquals(slot, src) && !(force && src is not null)) return;
         if (slot is null && src is not null) g.Advertised++;
@@ -204,14 +230,14 @@ public sealed partial class RibActor
         g.MarkChanged(d);
     }
 
-    /// <summary>The attributes to send to the group for the prefix's best path, or null when it is not advertised.</summary>
-    private PathAttributes? OutboundAttributes(UpdateGroup g, Destination d)
+    /// <summary>The attributes to send to the group for the prefix's best path; none when it is not advertised.</summary>
+    private AttributeView OutboundAttributes(UpdateGroup g, Destination d)
     {
-        if (d.Best < 0 || d.BestAttrs is null) return null;
+        if (d.Best < 0 || d.BestAttrs is null) return default;
         var src = d.BestAttrs;
         var peer = d.BestPeer!;
-        if (ReferenceEquals(peer, g.OnlyPeer)) return null; // not back to the only peer it came from
-        if (SuppressedByAggregate(d.Prefix)) return null;
+        if (ReferenceEquals(peer, g.OnlyPeer)) return default; // not back to the only peer it came from
+        if (SuppressedByAggregate(d.Prefix)) return default;
         if (g.Key.ExportPolicy is null)
         {
             // Prefixes sharing a set arrive (and are exported and flushed) one after the other: the last answer first.
@@ -224,11 +250,11 @@ public sealed partial class RibActor
             return cached;
         }
         var computed = ComputeExport(g, src, peer);
-        if (computed is null) return null;
+        if (computed.IsNone) return default;
         var policyPeer = g.Members.Count > 0 ? g.Members[0].Descriptor! : null;
-        var r = g.Key.ExportPolicy.Evaluate(d.Prefix, computed, new PolicyContext(PolicyDirection.Export,
+        var r = g.Key.ExportPolicy.Evaluate(d.Prefix, computed.ToAttributes(), new PolicyContext(PolicyDirection.Export,
             policyPeer?.Address ?? IPAddress.Any, policyPeer?.PeerAs ?? 0, g.Key.Kind == PeerKind.Internal, d.At(d.Best).Weight, peer.Kind));
-        return r.Permit ? r.Attributes : null;
+        return r.Permit ? new AttributeView(r.Attributes) : default;
     }
 
     private void ClearExportCaches()
@@ -244,38 +270,43 @@ public sealed partial class RibActor
 
     /// <summary>
     /// The advertisement rules (RFC 4271 §5.1, §9.2; RFC 4456 §6, §8; RFC 1997; RFC 8326) for the best
-    /// path from <paramref name="from"/> towards the group. Null = not advertised.
+    /// path from <paramref name="from"/> towards the group, as a view over <paramref name="a"/> (no new set
+    /// or AS path built in the common cases). None = not advertised.
     /// </summary>
-    private PathAttributes? ComputeExport(UpdateGroup g, PathAttributes a, PeerState from)
+    private AttributeView ComputeExport(UpdateGroup g, PathAttributes a, PeerState from)
     {
         var k = g.Key;
-        if (k.Rfc8212Blocked) return null; // RFC 8212 §3: nothing to eBGP peers without outbound policy
+        if (k.Rfc8212Blocked) return default; // RFC 8212 §3: nothing to eBGP peers without outbound policy
         bool toExternal = k.Kind == PeerKind.External;
 
         // RFC 1997 well-known communities.
-        if (a.HasCommunity(Community.NoAdvertise)) return null;
-        if (toExternal && (a.HasCommunity(Community.NoExport) || a.HasCommunity(Community.NoExportSubconfed))) return null;
+        if (a.HasCommunity(Community.NoAdvertise)) return default;
+        if (toExternal && (a.HasCommunity(Community.NoExport) || a.HasCommunity(Community.NoExportSubconfed))) return default;
         // RFC 9494 §4.3: long-lived stale routes only go to peers that announced the LLGR capability.
-        if (!k.LlgrReceiver && a.HasCommunity(Community.LlgrStale)) return null;
+        if (!k.LlgrReceiver && a.HasCommunity(Community.LlgrStale)) return default;
 
         // iBGP split horizon and route reflection (RFC 4271 §9.2, RFC 4456 §6).
         bool reflecting = false;
         if (!toExternal && from.Kind == PeerKind.Internal)
         {
-            if (!from.IsReflectorClient && !k.ReflectorClient) return null; // non-client → non-client: never
+            if (!from.IsReflectorClient && !k.ReflectorClient) return default; // non-client → non-client: never
             reflecting = true;
         }
 
         var nh = a.NextHop;
         var asPath = a.AsPath;
+        uint prepend = 0;
         uint? med = a.Med;
         uint? localPref = a.LocalPref;
         uint? originator = a.OriginatorId;
         var clusterList = a.ClusterList;
         if (toExternal)
         {
-            // RFC 4271 §5.1.2: prepend our AS (confederation segments removed, RFC 5065 §4.1).
-            asPath = asPath.WithoutConfedSegments().Prepend(k.LocalAs);
+            // RFC 4271 §5.1.2: prepend our AS (confederation segments removed, RFC 5065 §4.1): written in
+            // front of the path when encoding, unless the leading segment is full.
+            asPath = asPath.WithoutConfedSegments();
+            if (AttributeView.CanPrependInPlace(asPath)) prepend = k.LocalAs;
+            else asPath = asPath.Prepend(k.LocalAs);
             // RFC 4271 §5.1.5: no LOCAL_PREF to external peers.
             localPref = null;
             // RFC 4271 §5.1.4: a MED learned from another AS is not passed on; ours (locally originated) is.
@@ -304,36 +335,27 @@ public sealed partial class RibActor
                 || k.NextHopSelf == NextHopSelf.Force)
                 nh = k.SelfNextHop;
         }
-        if (nh.IsNone) return null; // no usable next hop for this family on this session
+        if (nh.IsNone) return default; // no usable next hop for this family on this session
 
         var communities = a.Communities;
         if (_options.GracefulShutdown)
         {
             // RFC 8326 §4.1: GRACEFUL_SHUTDOWN on everything we send; LOCAL_PREF 0 inside the AS.
-            communities = communities.Contains(Community.GracefulShutdown) ? communities : communities.Add(Community.GracefulShutdown);
+            communities = WithCommunity(communities, Community.GracefulShutdown);
             if (!toExternal) localPref = 0;
         }
         if ((k.SendCommunity & SendCommunity.Standard) == 0) communities = [];
         var ext = (k.SendCommunity & SendCommunity.Extended) == 0 ? [] : toExternal ? TransitiveOnly(a.ExtendedCommunities) : a.ExtendedCommunities;
         var large = (k.SendCommunity & SendCommunity.Large) == 0 ? [] : a.LargeCommunities;
 
-        return new PathAttributes
-        {
-            Origin = a.Origin,
-            AsPath = asPath,
-            NextHop = nh,
-            Med = med,
-            LocalPref = localPref,
-            AtomicAggregate = a.AtomicAggregate,
-            Aggregator = a.Aggregator,
-            Communities = communities,
-            ExtendedCommunities = ext,
-            LargeCommunities = large,
-            OriginatorId = originator,
-            ClusterList = clusterList,
-            Otc = a.Otc,
-            Unknown = a.Unknown,
-        };
+        return new AttributeView(a, asPath, prepend, nh, med, localPref, originator, clusterList, communities, ext, large);
+    }
+
+    /// <summary><paramref name="list"/> (sorted, unique, as attribute sets keep it) with <paramref name="community"/>.</summary>
+    private static ImmutableArray<uint> WithCommunity(ImmutableArray<uint> list, uint community)
+    {
+        int at = list.AsSpan().BinarySearch(community);
+        return at >= 0 ? list : list.Insert(~at, community);
     }
 
     /// <summary>RFC 4360 §2: non-transitive extended communities are not sent to other ASes.</summary>
@@ -355,47 +377,64 @@ public sealed partial class RibActor
     {
         BeginFlushScratch(g);
         foreach (var d in Table(g.Family).Values)
-            if (d.GetOut(g.Slot) is not null && OutboundAttributes(g, d) is { } attrs) Queue(attrs, d.Prefix);
-        if (g.Key.DefaultOriginate) Queue(DefaultRouteAttrs(g), DefaultPrefix(g.Family));
+            if (d.GetOut(g.Slot) is not null && OutboundAttributes(g, d) is { IsNone: false } view) Queue(view, KeyFor(view, d), d.Prefix);
+        if (g.Key.DefaultOriginate) QueueDefault(g);
         _encoded.Clear();
-        foreach (var (attrs, list) in FlushScratch)
-            _encoder.EncodeAnnounce(g.Family, attrs, CollectionsMarshal.AsSpan(list), g.Key.Encode, _encoded);
+        foreach (var q in FlushScratch.Values)
+            _encoder.EncodeAnnounce(g.Family, q.Attributes, CollectionsMarshal.AsSpan(q.Prefixes), g.Key.Encode, _encoded);
         ReleaseScratch();
         g.MessagesSent += SendEncoded(peer.Descriptor!.Sender);
         _encoded.Clear();
     }
 
     private readonly Stack<List<Nlri>> _listPool = new();
-    // The list Queue added to last (prefixes sharing a set come one after the other).
-    private PathAttributes? _lastQueuedAttrs;
+    // The key and list Queue added to last (prefixes sharing a set come one after the other).
+    private FlushKey _lastQueuedKey;
     private List<Nlri>? _lastQueued;
 
-    private void Queue(PathAttributes attrs, Prefix prefix)
+    /// <summary>
+    /// The flush key of a prefix's outbound attributes: for a policy-free group what the export cache
+    /// computed them from (so equal keys mean the same view), with a policy the set the policy returned.
+    /// </summary>
+    private FlushKey KeyFor(in AttributeView view, Destination d) =>
+        _flushGroupsByValue ? new FlushKey(view.Source!, null) : new FlushKey(d.BestAttrs!, d.BestPeer);
+
+    private void QueueDefault(UpdateGroup g)
     {
-        if (!ReferenceEquals(attrs, _lastQueuedAttrs))
+        var attrs = DefaultRouteAttrs(g);
+        Queue(new AttributeView(attrs), new FlushKey(attrs, null), DefaultPrefix(g.Family));
+    }
+
+    private void Queue(in AttributeView view, FlushKey key, Prefix prefix)
+    {
+        if (_lastQueued is null || !FlushScratch.Comparer.Equals(key, _lastQueuedKey))
         {
-            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(FlushScratch, attrs, out bool exists);
-            if (!exists) list = _listPool.Count > 0 ? _listPool.Pop() : [];
-            _lastQueuedAttrs = attrs;
-            _lastQueued = list!;
+            ref var q = ref CollectionsMarshal.GetValueRefOrAddDefault(FlushScratch, key, out bool exists);
+            if (!exists)
+            {
+                q.Attributes = view;
+                q.Prefixes = _listPool.Count > 0 ? _listPool.Pop() : [];
+            }
+            _lastQueuedKey = key;
+            _lastQueued = q.Prefixes;
         }
-        _lastQueued!.Add(new Nlri(prefix));
+        _lastQueued.Add(new Nlri(prefix));
     }
 
     private void ClearFlushScratch()
     {
         _flushByReference.Clear();
         _flushByValue.Clear();
-        _lastQueuedAttrs = null;
+        _lastQueuedKey = default;
         _lastQueued = null;
     }
 
     private void ReleaseScratch()
     {
-        foreach (var list in FlushScratch.Values)
+        foreach (var q in FlushScratch.Values)
         {
-            list.Clear();
-            if (_listPool.Count < 4096) _listPool.Push(list);
+            q.Prefixes.Clear();
+            if (_listPool.Count < 4096) _listPool.Push(q.Prefixes);
         }
         ClearFlushScratch();
     }
@@ -439,26 +478,26 @@ public sealed partial class RibActor
         var table = Table(g.Family);
         foreach (var (listed, prefix) in g.Changed)
         {
-            PathAttributes? attrs = null;
-            if (g.Key.DefaultOriginate && prefix.Length == 0) attrs = DefaultRouteAttrs(g);
-            else
+            if (g.Key.DefaultOriginate && prefix.Length == 0)
             {
-                Destination d = listed;
-                bool found = listed.Holds(prefix) && listed.IsLive || table.TryGetValue(prefix, out d);
-                if (!g.Unlist(listed, prefix, found, d)) continue;
-                if (found && d.GetOut(g.Slot) is not null) attrs = OutboundAttributes(g, d);
+                QueueDefault(g);
+                continue;
             }
-            if (attrs is not null) Queue(attrs, prefix);
+            Destination d = listed;
+            bool found = listed.Holds(prefix) && listed.IsLive || table.TryGetValue(prefix, out d);
+            if (!g.Unlist(listed, prefix, found, d)) continue;
+            var view = found && d.GetOut(g.Slot) is not null ? OutboundAttributes(g, d) : default;
+            if (!view.IsNone) Queue(view, KeyFor(view, d), prefix);
             else _withdrawScratch.Add(new Nlri(prefix));
         }
         g.ChangedFlushed();
         _encoded.Clear();
         if (_withdrawScratch.Count > 0)
             _encoder.EncodeWithdraw(g.Family, CollectionsMarshal.AsSpan(_withdrawScratch), g.Key.Encode, _encoded);
-        foreach (var (attrs, list) in FlushScratch)
+        foreach (var q in FlushScratch.Values)
         {
-            _encoder.EncodeAnnounce(g.Family, attrs, CollectionsMarshal.AsSpan(list), g.Key.Encode, _encoded);
-            g.PrefixesAnnounced += list.Count;
+            _encoder.EncodeAnnounce(g.Family, q.Attributes, CollectionsMarshal.AsSpan(q.Prefixes), g.Key.Encode, _encoded);
+            g.PrefixesAnnounced += q.Prefixes.Count;
         }
         g.PrefixesWithdrawn += _withdrawScratch.Count;
         ReleaseScratch();

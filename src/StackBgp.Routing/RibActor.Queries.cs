@@ -190,7 +190,7 @@ public sealed partial class RibActor
             var list = new List<(Prefix, PathAttributes)>();
             if (g.Key.DefaultOriginate) list.Add((DefaultPrefix(family), DefaultRouteAttrs(g)));
             foreach (var d in Table(family).Values)
-                if (d.GetOut(g.Slot) is not null && OutboundAttributes(g, d) is { } attrs) list.Add((d.Prefix, attrs));
+                if (d.GetOut(g.Slot) is not null && OutboundAttributes(g, d) is { IsNone: false } view) list.Add((d.Prefix, view.ToAttributes()));
             foreach (var (prefix, attrs) in list.OrderBy(x => x.Item1))
             {
                 var path = new BgpPathSnapshot { Kind = PeerKind.Local, Attributes = attrs, Best = true, PeerRouterId = _options.RouterId };

@@ -60,6 +60,32 @@ public class AdvertisementTests
         Assert.Equal(NextHop.Parse("192.0.2.254"), T.Summarize(dst.Drain()).Announced[P("203.0.113.0/24")].NextHop);
     }
 
+    [Fact]
+    public void An_ebgp_export_prepends_our_as_drops_med_and_keeps_partial_bits_and_unknown_transitive_attributes()
+    {
+        var rib = T.Actor();
+        var src = new RecordingSender();
+        var dst = new RecordingSender();
+        rib.Execute(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, src)),
+            new RibCommand.PeerUp(T.Peer(2, "198.51.100.2", 65002, dst, local: "198.51.100.254") with { SendCommunity = SendCommunity.All }));
+        dst.Drain();
+        var unknown = new UnknownAttribute(AttributeFlags.Optional | AttributeFlags.Transitive | AttributeFlags.Partial, 99, [1, 2, 3]);
+        // RFC 4271 §5: a Partial bit set by an earlier AS is never cleared when the attribute is passed on.
+        var attrs = T.Attrs("192.0.2.1", 65001, 65010) with { Med = 7, Communities = [0xFDE90001], PartialMask = 1UL << (int)AttributeCode.Communities, Unknown = [unknown] };
+        rib.Execute(T.Announce(1, attrs, "203.0.113.0/24", "203.0.113.128/25"));
+        var got = T.Summarize(dst.Drain()).Announced;
+        foreach (var prefix in new[] { P("203.0.113.0/24"), P("203.0.113.128/25") })
+        {
+            var sent = got[prefix];
+            Assert.Equal($"{T.LocalAs} 65001 65010", sent.AsPath.ToString());
+            Assert.Equal(NextHop.Parse("198.51.100.254"), sent.NextHop);
+            Assert.Null(sent.Med); // RFC 4271 §5.1.4: not passed on to another AS
+            Assert.Equal(new[] { 0xFDE90001u }, sent.Communities.ToArray());
+            Assert.Equal(1UL << (int)AttributeCode.Communities, sent.PartialMask);
+            Assert.Equal(new[] { unknown }, sent.Unknown.ToArray());
+        }
+    }
+
     public static TheoryData<SendCommunity, bool, bool, bool> SendCommunityCases() => new()
     {
         { SendCommunity.None, false, false, false },

@@ -11,7 +11,11 @@ namespace StackBgp.Routing;
 public interface IUpdateEncoder
 {
     /// <summary>Announcements of <paramref name="prefixes"/> sharing <paramref name="attributes"/> (whose NextHop is the family's next hop).</summary>
-    void EncodeAnnounce(AddressFamily family, PathAttributes attributes, ReadOnlySpan<Nlri> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output);
+    void EncodeAnnounce(AddressFamily family, in AttributeView attributes, ReadOnlySpan<Nlri> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output);
+
+    /// <summary>The same for a whole attribute set.</summary>
+    void EncodeAnnounce(AddressFamily family, PathAttributes attributes, ReadOnlySpan<Nlri> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output) =>
+        EncodeAnnounce(family, new AttributeView(attributes), prefixes, context, output);
 
     void EncodeWithdraw(AddressFamily family, ReadOnlySpan<Nlri> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output);
 

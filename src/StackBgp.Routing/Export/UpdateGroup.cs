@@ -126,20 +126,20 @@ internal sealed class UpdateGroup(int id, int slot, UpdateGroupKey key)
         if (Changed.Capacity > 65536) Changed.TrimExcess();
     }
 
-    /// <summary>Outbound attributes computed during this wake-up for policy-free groups: (Loc-RIB attributes, source peer) → attributes to send (null = not advertised).</summary>
-    public readonly Dictionary<(PathAttributes, PeerState), PathAttributes?> ExportCache = [];
+    /// <summary>Outbound attributes computed during this wake-up for policy-free groups: (Loc-RIB attributes, source peer) → attributes to send (none = not advertised).</summary>
+    public readonly Dictionary<(PathAttributes, PeerState), AttributeView> ExportCache = [];
 
     /// <summary>The last <see cref="ExportCache"/> answer (looked up again for the next prefixes of the same set).</summary>
     public PathAttributes? LastExportSource;
     public PeerState? LastExportPeer;
-    public PathAttributes? LastExport;
+    public AttributeView LastExport;
 
     public void ClearExportCache()
     {
         ExportCache.Clear();
         LastExportSource = null;
         LastExportPeer = null;
-        LastExport = null;
+        LastExport = default;
     }
 
     public long MessagesSent;

@@ -19,7 +19,10 @@ public sealed class WireUpdateEncoder : IUpdateEncoder
     /// </summary>
     public Action<AddressFamily, Nlri, int, string>? NotEncodable { get; init; }
 
-    public void EncodeAnnounce(AddressFamily family, PathAttributes attributes, ReadOnlySpan<Nlri> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output)
+    public void EncodeAnnounce(AddressFamily family, PathAttributes attributes, ReadOnlySpan<Nlri> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output) =>
+        EncodeAnnounce(family, new AttributeView(attributes), prefixes, context, output);
+
+    public void EncodeAnnounce(AddressFamily family, in AttributeView attributes, ReadOnlySpan<Nlri> prefixes, in EncodeContext context, List<ReadOnlyMemory<byte>> output)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (prefixes.IsEmpty) return;

@@ -53,11 +53,15 @@ public static class AsPathCodec
         return true;
     }
 
-    /// <summary>Encoded size; segments longer than 255 ASNs are split.</summary>
-    public static int Size(AsPath path, bool fourOctet, bool skipConfed = false)
+    /// <summary>
+    /// Encoded size; segments longer than 255 ASNs are split. <paramref name="prepend"/> (0 = none): one ASN
+    /// sent in front, as <see cref="AsPath.Prepend"/> would put it (see <see cref="AttributeView"/>).
+    /// </summary>
+    public static int Size(AsPath path, bool fourOctet, bool skipConfed = false, uint prepend = 0)
     {
         ArgumentNullException.ThrowIfNull(path);
         int w = fourOctet ? 4 : 2, size = 0;
+        if (prepend != 0) size += MergesPrepend(path) ? w : 2 + w;
         foreach (var s in path.Segments)
         {
             if (skipConfed && s.IsConfed) continue;
@@ -70,36 +74,52 @@ public static class AsPathCodec
     /// <summary>
     /// Writes the path; with <paramref name="fourOctet"/> false, ASNs above 65535 become AS_TRANS
     /// (RFC 6793 §4.2.2). <paramref name="skipConfed"/> drops confederation segments (AS4_PATH).
+    /// <paramref name="prepend"/> as in <see cref="Size"/>.
     /// </summary>
-    public static int Write(Span<byte> destination, AsPath path, bool fourOctet, bool skipConfed = false)
+    public static int Write(Span<byte> destination, AsPath path, bool fourOctet, bool skipConfed = false, uint prepend = 0)
     {
         ArgumentNullException.ThrowIfNull(path);
         int p = 0;
-        foreach (var s in path.Segments)
+        bool merge = false;
+        if (prepend != 0)
         {
+            // Into the leading AS_SEQUENCE (room checked by AttributeView), else a segment of its own.
+            merge = MergesPrepend(path);
+            destination[p++] = (byte)AsPathSegmentType.AsSequence;
+            destination[p++] = (byte)(merge ? path.Segments[0].Asns.Length + 1 : 1);
+            p += WriteAsn(destination[p..], prepend, fourOctet);
+        }
+        for (int i = 0; i < path.Segments.Length; i++)
+        {
+            var s = path.Segments[i];
             if (skipConfed && s.IsConfed) continue;
             var asns = s.Asns.AsSpan();
             for (int start = 0; start < asns.Length; start += 255)
             {
                 int n = Math.Min(255, asns.Length - start);
-                destination[p++] = (byte)s.Type;
-                destination[p++] = (byte)n;
-                foreach (uint a in asns.Slice(start, n))
+                if (!(merge && i == 0))
                 {
-                    if (fourOctet)
-                    {
-                        BinaryPrimitives.WriteUInt32BigEndian(destination[p..], a);
-                        p += 4;
-                    }
-                    else
-                    {
-                        BinaryPrimitives.WriteUInt16BigEndian(destination[p..], Asn.ToTwoOctet(a));
-                        p += 2;
-                    }
+                    destination[p++] = (byte)s.Type;
+                    destination[p++] = (byte)n;
                 }
+                foreach (uint a in asns.Slice(start, n)) p += WriteAsn(destination[p..], a, fourOctet);
             }
         }
         return p;
+    }
+
+    private static bool MergesPrepend(AsPath path) =>
+        !path.Segments.IsEmpty && path.Segments[0].Type == AsPathSegmentType.AsSequence && path.Segments[0].Asns.Length < 255;
+
+    private static int WriteAsn(Span<byte> d, uint asn, bool fourOctet)
+    {
+        if (fourOctet)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(d, asn);
+            return 4;
+        }
+        BinaryPrimitives.WriteUInt16BigEndian(d, Asn.ToTwoOctet(asn));
+        return 2;
     }
 
     /// <summary>

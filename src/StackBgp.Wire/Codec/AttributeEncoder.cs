@@ -16,11 +16,15 @@ public static class AttributeEncoder
     private const AttributeFlags OptNonTrans = AttributeFlags.Optional;
 
     /// <summary>Encoded size. <paramref name="includeNextHop"/>: write the NEXT_HOP attribute (IPv4 body NLRI).</summary>
-    public static int Size(PathAttributes attrs, in EncodeContext context, bool includeNextHop)
+    public static int Size(PathAttributes attrs, in EncodeContext context, bool includeNextHop) =>
+        Size(new AttributeView(attrs), context, includeNextHop);
+
+    /// <summary>Encoded size of a view (see <see cref="AttributeView"/>).</summary>
+    public static int Size(in AttributeView attrs, in EncodeContext context, bool includeNextHop)
     {
-        ArgumentNullException.ThrowIfNull(attrs);
+        if (attrs.IsNone) throw new ArgumentException("no attributes", nameof(attrs));
         bool four = context.FourOctetAs;
-        int n = Tlv(1) + Tlv(AsPathCodec.Size(attrs.AsPath, four));
+        int n = Tlv(1) + Tlv(AsPathCodec.Size(attrs.AsPath, four, prepend: attrs.PrependAs));
         if (includeNextHop && attrs.NextHop.IsIpv4) n += Tlv(4);
         if (attrs.Med.HasValue) n += Tlv(4);
         if (attrs.LocalPref.HasValue) n += Tlv(4);
@@ -30,7 +34,7 @@ public static class AttributeEncoder
         if (attrs.OriginatorId.HasValue) n += Tlv(4);
         if (!attrs.ClusterList.IsEmpty) n += Tlv(4 * attrs.ClusterList.Length);
         if (!attrs.ExtendedCommunities.IsEmpty) n += Tlv(8 * attrs.ExtendedCommunities.Length);
-        if (!four && NeedsAs4Path(attrs.AsPath)) n += Tlv(AsPathCodec.Size(attrs.AsPath, true, skipConfed: true));
+        if (!four && NeedsAs4Path(attrs)) n += Tlv(AsPathCodec.Size(attrs.AsPath, true, skipConfed: true, prepend: attrs.PrependAs));
         if (!four && attrs.Aggregator is { Asn: > ushort.MaxValue }) n += Tlv(8);
         if (!attrs.LargeCommunities.IsEmpty) n += Tlv(12 * attrs.LargeCommunities.Length);
         if (attrs.Otc.HasValue) n += Tlv(4);
@@ -39,9 +43,13 @@ public static class AttributeEncoder
     }
 
     /// <summary>Writes the attributes; returns the octets written.</summary>
-    public static int Write(Span<byte> d, PathAttributes attrs, in EncodeContext context, bool includeNextHop)
+    public static int Write(Span<byte> d, PathAttributes attrs, in EncodeContext context, bool includeNextHop) =>
+        Write(d, new AttributeView(attrs), context, includeNextHop);
+
+    /// <summary>Writes a view's attributes (see <see cref="AttributeView"/>); returns the octets written.</summary>
+    public static int Write(Span<byte> d, in AttributeView attrs, in EncodeContext context, bool includeNextHop)
     {
-        ArgumentNullException.ThrowIfNull(attrs);
+        if (attrs.IsNone) throw new ArgumentException("no attributes", nameof(attrs));
         bool four = context.FourOctetAs;
         int p = 0, u = 0;
         ulong partial = attrs.PartialMask;
@@ -64,9 +72,9 @@ public static class AttributeEncoder
         p += Header(d[p..], WellKnown, AttributeCode.Origin, 1);
         d[p++] = (byte)attrs.Origin;
 
-        int asLen = AsPathCodec.Size(attrs.AsPath, four);
+        int asLen = AsPathCodec.Size(attrs.AsPath, four, prepend: attrs.PrependAs);
         p += Header(d[p..], WellKnown, AttributeCode.AsPath, asLen);
-        p += AsPathCodec.Write(d[p..], attrs.AsPath, four);
+        p += AsPathCodec.Write(d[p..], attrs.AsPath, four, prepend: attrs.PrependAs);
 
         if (includeNextHop && attrs.NextHop.IsIpv4) p += U32(d[p..], WellKnown, AttributeCode.NextHop, attrs.NextHop.V4);
         if (attrs.Med is { } med) p += U32(d[p..], OptNonTrans, AttributeCode.MultiExitDisc, med);
@@ -101,11 +109,11 @@ public static class AttributeEncoder
                 p += 8;
             }
         }
-        if (!four && NeedsAs4Path(attrs.AsPath))
+        if (!four && NeedsAs4Path(attrs))
         {
-            int n = AsPathCodec.Size(attrs.AsPath, true, skipConfed: true);
+            int n = AsPathCodec.Size(attrs.AsPath, true, skipConfed: true, prepend: attrs.PrependAs);
             p += Header(d[p..], OptTrans, AttributeCode.As4Path, n);
-            p += AsPathCodec.Write(d[p..], attrs.AsPath, true, skipConfed: true);
+            p += AsPathCodec.Write(d[p..], attrs.AsPath, true, skipConfed: true, prepend: attrs.PrependAs);
         }
         if (!four && attrs.Aggregator is { Asn: > ushort.MaxValue } ag4)
         {
@@ -133,8 +141,10 @@ public static class AttributeEncoder
     }
 
     /// <summary>AS4_PATH is sent to a 2-octet peer only when some ASN outside confederation segments needs 4 octets.</summary>
-    private static bool NeedsAs4Path(AsPath path)
+    private static bool NeedsAs4Path(in AttributeView attrs)
     {
+        if (attrs.PrependAs > ushort.MaxValue) return true;
+        var path = attrs.AsPath;
         foreach (var s in path.Segments)
         {
             if (s.IsConfed) continue;

@@ -17,10 +17,15 @@ public static class UpdatePacker
 
     /// <summary>Writes the UPDATEs announcing <paramref name="nlri"/>; returns how many messages were written.</summary>
     public static int WriteAnnouncements(IBufferWriter<byte> writer, AddressFamily family, PathAttributes attributes,
+        ReadOnlySpan<Nlri> nlri, in EncodeContext context) =>
+        WriteAnnouncements(writer, family, new AttributeView(attributes), nlri, context);
+
+    /// <summary>The same for a view of the attributes (see <see cref="AttributeView"/>).</summary>
+    public static int WriteAnnouncements(IBufferWriter<byte> writer, AddressFamily family, in AttributeView attributes,
         ReadOnlySpan<Nlri> nlri, in EncodeContext context)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        ArgumentNullException.ThrowIfNull(attributes);
+        if (attributes.IsNone) throw new ArgumentException("no attributes", nameof(attributes));
         if (nlri.IsEmpty) return 0;
         var nh = attributes.NextHop;
         if (nh.IsNone) throw new ArgumentException("announcements need a next hop", nameof(attributes));
