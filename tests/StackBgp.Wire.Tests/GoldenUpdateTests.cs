@@ -68,6 +68,23 @@ public class GoldenUpdateTests
     }
 
     [Fact]
+    public void Decoded_community_lists_are_sorted_and_unique_and_the_cluster_list_keeps_its_order()
+    {
+        const string body = "0000 0039"
+            + "400101 00" + "400206 0201 0000fde9" + "400304 c0000201"
+            + "c00810 00000003 00000001 00000002 00000001" // COMMUNITIES 3, 1, 2, 1
+            + "800904 0a000001" + "800a08 00000002 00000001" // CLUSTER_LIST 2, 1 (path order)
+            + "18 0a0100";
+        var r = new DecodedUpdate();
+        UpdateDecoder.Decode(Hex.Bytes(body), Ibgp, r);
+        Assert.Equal(ErrorAction.None, r.Action);
+        var a = Assert.Single(r.Groups).Attributes!;
+        Assert.Equal(new[] { 1u, 2u, 3u }, a.Communities.ToArray());
+        Assert.Equal(new[] { 2u, 1u }, a.ClusterList.ToArray());
+        Assert.Equal(a, a with { Communities = [2, 3, 1] });
+    }
+
+    [Fact]
     public void Ipv4_update_through_the_update_decoder()
     {
         var r = new DecodedUpdate();

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace StackBgp.Wire;
 
@@ -181,7 +182,7 @@ public static partial class AttributeDecoder
                     break;
                 case AttributeCode.Communities: // RFC 7606 §7.8
                     if (v.Length == 0 || v.Length % 4 != 0) Withdraw(ref errors, UpdateMessageSubcode.AttributeLengthError, "COMMUNITIES length", a);
-                    else communities = ReadUInt32s(v);
+                    else communities = SortedUnique(ReadUInt32s(v));
                     break;
                 case AttributeCode.OriginatorId: // RFC 7606 §7.9
                     if (v.Length != 4) Withdraw(ref errors, UpdateMessageSubcode.AttributeLengthError, "ORIGINATOR_ID length", a);
@@ -189,7 +190,7 @@ public static partial class AttributeDecoder
                     break;
                 case AttributeCode.ClusterList: // RFC 7606 §7.10
                     if (v.Length == 0 || v.Length % 4 != 0) Withdraw(ref errors, UpdateMessageSubcode.AttributeLengthError, "CLUSTER_LIST length", a);
-                    else clusterList = ReadUInt32s(v);
+                    else clusterList = ImmutableCollectionsMarshal.AsImmutableArray(ReadUInt32s(v)); // path order
                     break;
                 case AttributeCode.MpReachNlri: // checked by the UPDATE decoder (RFC 7606 §7.11)
                     mpReach = v;
@@ -203,7 +204,7 @@ public static partial class AttributeDecoder
                     break;
                 case AttributeCode.ExtendedCommunities: // RFC 7606 §7.14
                     if (v.Length == 0 || v.Length % 8 != 0) Withdraw(ref errors, UpdateMessageSubcode.AttributeLengthError, "EXTENDED_COMMUNITIES length", a);
-                    else extCommunities = ReadUInt64s(v);
+                    else extCommunities = SortedUnique(ReadUInt64s(v));
                     break;
                 case AttributeCode.As4Path: // RFC 6793 §6 / RFC 7606 §7.12: malformed = attribute discard
                     if (context.FourOctetAs) break; // RFC 6793 §4.1: ignored from a 4-octet speaker
@@ -217,7 +218,7 @@ public static partial class AttributeDecoder
                     break;
                 case AttributeCode.LargeCommunities: // RFC 8092 §5
                     if (v.Length == 0 || v.Length % 12 != 0) Withdraw(ref errors, UpdateMessageSubcode.AttributeLengthError, "LARGE_COMMUNITY length", a);
-                    else large = ReadLarge(v);
+                    else large = SortedUnique(ReadLarge(v));
                     break;
                 case AttributeCode.Otc: // RFC 9234 §5
                     if (v.Length != 4) Withdraw(ref errors, UpdateMessageSubcode.AttributeLengthError, "OTC length", a);
@@ -299,21 +300,33 @@ public static partial class AttributeDecoder
     private static void Discard(ref ErrorRecord errors, string reason, in RawAttribute a) =>
         errors.Add(WireError.Update(ErrorAction.AttributeDiscard, UpdateMessageSubcode.AttributeLengthError, reason, a.Whole));
 
-    private static ImmutableArray<uint> ReadUInt32s(ReadOnlySpan<byte> v)
+    // The decoder owns the arrays it reads into: wrapped without copies, and community lists put in the
+    // order PathAttributes keeps them (sorted, unique) here, so that it finds them so and keeps them as
+    // they are (a full table decodes hundreds of thousands of lists).
+    private static uint[] ReadUInt32s(ReadOnlySpan<byte> v)
     {
         var r = new uint[v.Length / 4];
         for (int i = 0; i < r.Length; i++) r[i] = BinaryPrimitives.ReadUInt32BigEndian(v[(i * 4)..]);
-        return ImmutableArray.Create(r);
+        return r;
     }
 
-    private static ImmutableArray<ulong> ReadUInt64s(ReadOnlySpan<byte> v)
+    private static ulong[] ReadUInt64s(ReadOnlySpan<byte> v)
     {
         var r = new ulong[v.Length / 8];
         for (int i = 0; i < r.Length; i++) r[i] = BinaryPrimitives.ReadUInt64BigEndian(v[(i * 8)..]);
-        return ImmutableArray.Create(r);
+        return r;
     }
 
-    private static ImmutableArray<LargeCommunity> ReadLarge(ReadOnlySpan<byte> v)
+    private static ImmutableArray<T> SortedUnique<T>(T[] values) where T : IComparable<T>
+    {
+        Array.Sort(values);
+        int n = values.Length == 0 ? 0 : 1;
+        for (int i = 1; i < values.Length; i++)
+            if (values[i].CompareTo(values[n - 1]) != 0) values[n++] = values[i];
+        return ImmutableCollectionsMarshal.AsImmutableArray(n == values.Length ? values : values[..n]);
+    }
+
+    private static LargeCommunity[] ReadLarge(ReadOnlySpan<byte> v)
     {
         var r = new LargeCommunity[v.Length / 12];
         for (int i = 0; i < r.Length; i++)
@@ -321,6 +334,6 @@ public static partial class AttributeDecoder
             var s = v[(i * 12)..];
             r[i] = new LargeCommunity(BinaryPrimitives.ReadUInt32BigEndian(s), BinaryPrimitives.ReadUInt32BigEndian(s[4..]), BinaryPrimitives.ReadUInt32BigEndian(s[8..]));
         }
-        return ImmutableArray.Create(r);
+        return r;
     }
 }

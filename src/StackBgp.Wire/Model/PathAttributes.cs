@@ -288,7 +288,7 @@ public sealed record PathAttributes
         int n = 1;
         for (int i = 1; i < a.Length; i++)
             if (a[i].CompareTo(a[n - 1]) != 0) a[n++] = a[i];
-        return ImmutableArray.Create(a, 0, n);
+        return System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(n == a.Length ? a : a[..n]);
     }
 
     private static ImmutableArray<UnknownAttribute> SortUnknown(ImmutableArray<UnknownAttribute> value)
