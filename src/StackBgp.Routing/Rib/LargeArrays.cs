@@ -44,6 +44,31 @@ internal static partial class LargeArrays
         array.AsSpan().Clear();
     }
 
+    /// <summary>
+    /// Zeroed native memory for a large table without references (aligned to 2 MiB from that size on,
+    /// offered for huge pages and written once, like <see cref="Prepare"/>); free with <see cref="FreeNative"/>.
+    /// </summary>
+    public static unsafe void* AllocateNative(nuint bytes)
+    {
+        bool huge = bytes >= HugePage;
+        void* p = NativeMemory.AlignedAlloc(bytes, huge ? (nuint)HugePage : 64);
+        if (huge && !s_noMadvise)
+        {
+            try
+            {
+                if (madvise(p, bytes & ~(nuint)(HugePage - 1), MadvHugepage) != 0) s_noMadvise = true;
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                s_noMadvise = true;
+            }
+        }
+        NativeMemory.Clear(p, bytes);
+        return p;
+    }
+
+    public static unsafe void FreeNative(void* p) => NativeMemory.AlignedFree(p);
+
     [LibraryImport("libc", SetLastError = true)]
     private static unsafe partial int madvise(void* addr, nuint length, int advice);
 }

@@ -283,8 +283,10 @@ internal sealed class DestinationTable
     internal const int ChunkShift = 11;
     internal const int ChunkSize = 1 << ChunkShift;
 
-    // Slot: (ulong)(uint)hash << 32 | (entry number + 1); 0 = empty.
-    private ulong[] _slots = new ulong[16];
+    // Slot: (ulong)(uint)hash << 32 | (entry number + 1); 0 = empty. Outside the GC heap (they hold no
+    // references): when the index doubles, the old one is freed at once instead of lying in the large
+    // object heap until a full collection (8 MiB, then 16, ... during a full table's arrival).
+    private NativeSlots _slots = new(16);
     private DestinationEntry[][] _chunks = [];
     private int _used;                 // entry numbers handed out so far (high-water mark)
     private readonly Stack<int> _free = new();
@@ -319,7 +321,7 @@ internal sealed class DestinationTable
             destination = default;
             return false;
         }
-        destination = Handle(EntryOf(_slots[s]));
+        destination = Handle(EntryOf(_slots.Span[s]));
         return true;
     }
 
@@ -329,11 +331,12 @@ internal sealed class DestinationTable
     {
         int hash = prefix.GetHashCode();
         int i = Probe(prefix, hash, out bool found);
-        if (found) return Handle(EntryOf(_slots[i]));
+        var slots = _slots.Span;
+        if (found) return Handle(EntryOf(slots[i]));
         int entry = NewEntry(prefix);
-        _slots[i] = ((ulong)(uint)hash << 32) | (uint)(entry + 1);
+        slots[i] = ((ulong)(uint)hash << 32) | (uint)(entry + 1);
         _version++;
-        if (++_count > _slots.Length / 4 * 3) Grow();
+        if (++_count > slots.Length / 4 * 3) Grow();
         return Handle(entry);
     }
 
@@ -341,10 +344,10 @@ internal sealed class DestinationTable
     {
         int i = Find(prefix, prefix.GetHashCode());
         if (i < 0) return false;
-        int entry = EntryOf(_slots[i]);
+        var slots = _slots.Span;
+        int entry = EntryOf(slots[i]);
         // Backward-shift deletion: pull later members of the probe run into the hole so that lookups
         // never need tombstones.
-        var slots = _slots;
         int mask = slots.Length - 1;
         int j = i;
         while (true)
@@ -393,7 +396,7 @@ internal sealed class DestinationTable
     public unsafe void PrefetchSlot(Prefix prefix)
     {
         if (!Sse.IsSupported) return;
-        var slots = _slots;
+        var slots = _slots.Span;
         Sse.Prefetch0(Unsafe.AsPointer(ref slots[prefix.GetHashCode() & (slots.Length - 1)]));
     }
 
@@ -403,7 +406,7 @@ internal sealed class DestinationTable
         if (!Sse.IsSupported) return;
         int hash = prefix.GetHashCode();
         ulong tag = (ulong)(uint)hash << 32;
-        var slots = _slots;
+        var slots = _slots.Span;
         int mask = slots.Length - 1;
         int i = hash & mask;
         for (int probe = 0; probe < 4; probe++)
@@ -452,7 +455,7 @@ internal sealed class DestinationTable
     private int Probe(Prefix prefix, int hash, out bool found)
     {
         ulong tag = (ulong)(uint)hash << 32;
-        var slots = _slots;
+        var slots = _slots.Span;
         int mask = slots.Length - 1;
         int i = hash & mask;
         ulong s;
@@ -476,16 +479,52 @@ internal sealed class DestinationTable
     private void Grow()
     {
         var old = _slots;
-        var slots = new ulong[old.Length * 2];
-        if (slots.Length >= 1 << 16) LargeArrays.Prepare(slots);
+        var grown = new NativeSlots(old.Length * 2);
+        var slots = grown.Span;
         int mask = slots.Length - 1;
-        foreach (ulong s in old)
+        foreach (ulong s in old.Span)
         {
             if (s == 0) continue;
             int i = (int)(s >> 32) & mask;
             while (slots[i] != 0) i = (i + 1) & mask;
             slots[i] = s;
         }
-        _slots = slots;
+        _slots = grown;
+        old.Dispose();
+    }
+
+    /// <summary>
+    /// The index's slots in native memory, zeroed (see <see cref="LargeArrays.AllocateNative"/>), freed by
+    /// <see cref="Dispose"/> (on growth) or when the table is collected. Only the table's own (RIB actor)
+    /// thread touches them.
+    /// </summary>
+    private sealed unsafe class NativeSlots : IDisposable
+    {
+        private ulong* _pointer;
+
+        public NativeSlots(int length)
+        {
+            Length = length;
+            _pointer = (ulong*)LargeArrays.AllocateNative((nuint)length * sizeof(ulong));
+        }
+
+        public int Length { get; }
+
+        public Span<ulong> Span => new(_pointer, _pointer is null ? throw new ObjectDisposedException(nameof(NativeSlots)) : Length);
+
+        public void Dispose()
+        {
+            Free();
+            GC.SuppressFinalize(this);
+        }
+
+        ~NativeSlots() => Free();
+
+        private void Free()
+        {
+            if (_pointer is null) return;
+            LargeArrays.FreeNative(_pointer);
+            _pointer = null;
+        }
     }
 }
