@@ -431,12 +431,17 @@ public sealed partial class RibActor
 
     private void ReleaseScratch()
     {
-        foreach (var q in FlushScratch.Values)
+        var scratch = FlushScratch;
+        foreach (var q in scratch.Values)
         {
             q.Prefixes.Clear();
             if (_listPool.Count < 4096) _listPool.Push(q.Prefixes);
         }
+        // A whole table's flush (a new peer's dump) grows the scratch to one entry per attribute set
+        // (~150 bytes each): not kept for the small flushes that follow.
+        bool big = scratch.Count > 4096;
         ClearFlushScratch();
+        if (big) scratch.TrimExcess();
     }
 
     private void FlushAllGroups(bool force)

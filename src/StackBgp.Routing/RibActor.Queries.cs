@@ -30,7 +30,7 @@ public sealed partial class RibActor
         int paths = 0;
         foreach (var d in _v4.Values) paths += d.Count;
         foreach (var d in _v6.Values) paths += d.Count;
-        return new RibStatistics(_v4.Count, _v6.Count, paths, _interner.Count, _groups.Count, _version);
+        return new RibStatistics(_v4.Count, _v6.Count, paths, _interner.Count, _groups.Count, _version, _v4.IndexBytes + _v6.IndexBytes);
     }
 
     internal BgpTableSnapshot SnapshotTable(AddressFamily family)

@@ -37,6 +37,7 @@ public sealed partial class Router
                 ["paths"] = stats.Paths,
                 ["attributeSets"] = stats.AttributeSets,
                 ["updateGroups"] = stats.UpdateGroups,
+                ["prefixIndexBytes"] = stats.IndexBytes,
             };
             return CommandResult.Ok(FrrJson.Format(root));
         }
@@ -45,7 +46,7 @@ public sealed partial class Router
         sb.Append(inv, $"Process:        {Mib(rss)} resident, {Mib(peak)} at peak\n");
         sb.Append(inv, $"GC heap:        {Mib(heap)} in use, {Mib(committed)} committed, {Mib(fragmented)} free in the heap ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC)\n");
         sb.Append(inv, $"Collections:    {gen0} gen0, {gen1} gen1, {gen2} gen2; {gc.PauseTimePercentage:F1} % of the time paused\n");
-        sb.Append(inv, $"RIB:            {stats.Ipv4Prefixes} IPv4 and {stats.Ipv6Prefixes} IPv6 prefixes, {stats.Paths} paths, {stats.AttributeSets} distinct attribute sets, {stats.UpdateGroups} update groups\n");
+        sb.Append(inv, $"RIB:            {stats.Ipv4Prefixes} IPv4 and {stats.Ipv6Prefixes} IPv6 prefixes, {stats.Paths} paths, {stats.AttributeSets} distinct attribute sets, {stats.UpdateGroups} update groups; prefix index {Mib(stats.IndexBytes)} (outside the GC heap)\n");
         return CommandResult.Ok(sb.ToString());
     }
 

@@ -296,6 +296,9 @@ internal sealed class DestinationTable
 
     public int Count => _count;
 
+    /// <summary>Bytes of the index's slots (native memory).</summary>
+    public long IndexBytes => (long)_slots.Length * sizeof(ulong);
+
     public IEnumerable<Destination> Values
     {
         get

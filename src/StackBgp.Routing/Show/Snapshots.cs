@@ -79,4 +79,5 @@ public sealed record NeighborRibSnapshot
 }
 
 /// <summary>RIB-wide figures (memory, show bgp summary header).</summary>
-public sealed record RibStatistics(int Ipv4Prefixes, int Ipv6Prefixes, int Paths, int AttributeSets, int UpdateGroups, long Version);
+/// <param name="IndexBytes">The prefix indexes' slots, kept outside the GC heap.</param>
+public sealed record RibStatistics(int Ipv4Prefixes, int Ipv6Prefixes, int Paths, int AttributeSets, int UpdateGroups, long Version, long IndexBytes);
