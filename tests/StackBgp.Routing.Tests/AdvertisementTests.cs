@@ -86,6 +86,43 @@ public class AdvertisementTests
         }
     }
 
+    [Fact]
+    public void Forty_update_groups_each_get_announcements_changes_and_withdrawals_once()
+    {
+        // Each eBGP peer in its own subnet is its own update group: slots 0..39, beyond the 32 that have a
+        // pending bit in the destination entry (the others list their changes in a set).
+        var rib = T.Actor();
+        var source = new RecordingSender();
+        var peers = new List<RecordingSender>();
+        rib.Execute(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, source)));
+        for (int i = 0; i < 40; i++)
+        {
+            var sender = new RecordingSender();
+            peers.Add(sender);
+            rib.Execute(new RibCommand.PeerUp(T.Peer(10 + i, $"198.51.{i}.2", 65100u + (uint)i, sender, local: $"198.51.{i}.1")));
+            sender.Drain();
+        }
+        // A prefix announced, then changed and announced again in the same round: each group sends it once, as changed.
+        rib.Execute(T.Announce(1, T.Attrs("192.0.2.1", 65001), "203.0.113.0/24"),
+            T.Announce(1, T.Attrs("192.0.2.1", 65001, 65009), "203.0.113.0/24", "203.0.113.128/25"));
+        for (int i = 0; i < peers.Count; i++)
+        {
+            var got = peers[i].Drain();
+            var announced = got.SelectMany(r => r.Announced).ToList();
+            Assert.Equal(2, announced.Count);
+            var summary = T.Summarize(got);
+            Assert.Equal($"{T.LocalAs} 65001 65009", summary.Announced[P("203.0.113.0/24")].AsPath.ToString());
+            Assert.Equal(NextHop.Parse($"198.51.{i}.1"), summary.Announced[P("203.0.113.0/24")].NextHop);
+        }
+        rib.Execute(T.Withdraw(1, "203.0.113.0/24"));
+        foreach (var peer in peers)
+        {
+            var got = peer.Drain();
+            Assert.Equal([P("203.0.113.0/24")], got.SelectMany(r => r.Withdrawn).ToArray());
+            Assert.Empty(got.SelectMany(r => r.Announced));
+        }
+    }
+
     public static TheoryData<SendCommunity, bool, bool, bool> SendCommunityCases() => new()
     {
         { SendCommunity.None, false, false, false },

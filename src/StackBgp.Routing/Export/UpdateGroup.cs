@@ -67,12 +67,12 @@ internal sealed class UpdateGroup(int id, int slot, UpdateGroupKey key)
     /// <summary>
     /// Prefixes whose Adj-RIB-Out entry changed since the last flush (announce if present, else withdraw),
     /// each with the handle of its destination at the time, so that the flush needs no table lookup. A
-    /// prefix is listed once: the destination's pending bit for this slot says it is (slots from 64 on,
+    /// prefix is listed once: the destination's pending bit for this slot says it is (slots from 32 on,
     /// which no destination has a bit for, use <see cref="_listed"/>).
     /// </summary>
     public readonly List<(Destination Dest, Prefix Prefix)> Changed = [];
 
-    private readonly HashSet<Prefix>? _listed = slot >= 64 ? [] : null;
+    private readonly HashSet<Prefix>? _listed = slot >= Destination.PendingSlots ? [] : null;
     private bool _defaultListed;
 
     /// <summary>Lists the destination's prefix as changed unless it already is.</summary>

@@ -63,15 +63,16 @@ internal struct DestinationEntry
     // The first path is held inline (most prefixes have one); the others in Rest.
     public RoutePath First;
     public RoutePath[]? Rest;
-    public int Count;
-    public int Best;
+    // 16-bit counts and a 32-bit pending mask keep the entry at 128 bytes (136 with ints and 64 bits).
+    public short Count;
+    public short Best;
     public BestPathReason Reason;
     public bool Dirty;
     public bool Live;
     public bool InFib;
     public int FibSignature;
-    /// <summary>Update-group slots (below 64) that have this prefix in their change list; kept when removed.</summary>
-    public ulong Pending;
+    /// <summary>Update-group slots (below <see cref="Destination.PendingSlots"/>) that have this prefix in their change list; kept when removed.</summary>
+    public uint Pending;
     public PathAttributes? BestAttrs;
     public PeerState? BestPeer;
     public PathAttributes? Out0;
@@ -89,6 +90,12 @@ internal readonly struct Destination : IEquatable<Destination>
     private readonly DestinationEntry[] _chunk;
     private readonly int _index;
 
+    /// <summary>Update-group slots below this have a pending bit in the entry (see <see cref="UpdateGroup.MarkChanged"/>).</summary>
+    public const int PendingSlots = 32;
+
+    /// <summary>Paths one prefix can hold (the entry counts them in 16 bits).</summary>
+    public const int MaxPaths = short.MaxValue;
+
     internal Destination(DestinationEntry[] chunk, int index)
     {
         _chunk = chunk;
@@ -99,10 +106,14 @@ internal readonly struct Destination : IEquatable<Destination>
 
     /// <summary>The key in its <see cref="DestinationTable"/>.</summary>
     public Prefix Prefix => E.Prefix;
-    public ref int Count => ref E.Count;
+    public int Count => E.Count;
 
     /// <summary>Index of the best path (see <see cref="At"/>), -1 when none.</summary>
-    public ref int Best => ref E.Best;
+    public int Best
+    {
+        get => E.Best;
+        set => E.Best = checked((short)value);
+    }
     public ref BestPathReason Reason => ref E.Reason;
     public ref bool Dirty => ref E.Dirty;
 
@@ -162,6 +173,7 @@ internal readonly struct Destination : IEquatable<Destination>
     public ref RoutePath Add(PeerState peer, uint pathId)
     {
         ref var e = ref E;
+        if (e.Count == MaxPaths) throw new InvalidOperationException($"more than {MaxPaths} paths for {e.Prefix}");
         if (e.Count > 0 && (e.Rest is null || e.Rest.Length < e.Count)) Array.Resize(ref e.Rest, Math.Max(2, e.Count * 2));
         ref var p = ref At(e.Count++);
         p = default;
@@ -190,19 +202,19 @@ internal readonly struct Destination : IEquatable<Destination>
     public bool SetPending(int slot)
     {
         ref var e = ref E;
-        ulong bit = 1UL << slot;
+        uint bit = 1U << slot;
         if ((e.Pending & bit) != 0) return false;
         e.Pending |= bit;
         return true;
     }
 
-    public bool IsPending(int slot) => (E.Pending & (1UL << slot)) != 0;
+    public bool IsPending(int slot) => (E.Pending & (1U << slot)) != 0;
 
     /// <summary>Clears the group slot's pending bit; false when it was not set.</summary>
     public bool ClearPending(int slot)
     {
         ref var e = ref E;
-        ulong bit = 1UL << slot;
+        uint bit = 1U << slot;
         if ((e.Pending & bit) == 0) return false;
         e.Pending &= ~bit;
         return true;
