@@ -1,3 +1,4 @@
+using System.Globalization;
 using StackBgp.Wire;
 
 namespace StackBgp.Routing;
@@ -115,6 +116,15 @@ public sealed partial class RibActor
         }
         else
         {
+            if (d.Count >= Destination.MaxPaths)
+            {
+                // Only ADD-PATH (RFC 7911) from a peer inventing path ids gets here: the prefix's other
+                // paths stay, the new one is not stored.
+                Log.TooManyPaths(_log, peer.Descriptor?.Address.ToString() ?? peer.Id.ToString(CultureInfo.InvariantCulture), pathId, prefix.ToString(), Destination.MaxPaths);
+                _interner.Release(pre);
+                if (post is not null) _interner.Release(post);
+                return;
+            }
             ref var p = ref d.Add(peer, pathId);
             peer.Received++;
             Fill(ref p, pre, post, weight, rejection, now);

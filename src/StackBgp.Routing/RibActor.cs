@@ -247,6 +247,9 @@ public sealed partial class RibActor : IAsyncDisposable
         [LoggerMessage(Level = LogLevel.Information, Message = "peer {Peer}: eBGP without {Direction} policy, nothing {Verb} (RFC 8212; 'no bgp ebgp-requires-policy' to allow)")]
         public static partial void Rfc8212(ILogger logger, string peer, string direction, string verb);
 
+        [LoggerMessage(Level = LogLevel.Warning, Message = "peer {Peer}: path id {PathId} for {Prefix} ignored: the prefix already has {Limit} paths")]
+        public static partial void TooManyPaths(ILogger logger, string peer, uint pathId, string prefix, int limit);
+
         [LoggerMessage(Level = LogLevel.Debug, Message = "peer {Peer}: unknown peer id in {Command}")]
         public static partial void UnknownPeer(ILogger logger, int peer, string command);
     }

@@ -123,6 +123,26 @@ public class AdvertisementTests
         }
     }
 
+    [Fact]
+    public void A_prefix_stops_taking_paths_at_the_limit_and_the_rest_of_the_update_is_kept()
+    {
+        var rib = T.Actor();
+        var dst = new RecordingSender();
+        rib.Execute(new RibCommand.PeerUp(T.Peer(1, "192.0.2.1", 65001, new RecordingSender())),
+            new RibCommand.PeerUp(T.Peer(2, "198.51.100.2", 65002, dst, local: "198.51.100.1")));
+        dst.Drain();
+        // An ADD-PATH peer inventing path ids for one prefix, then a prefix of its own in the same batch.
+        var flood = P("203.0.113.0/24");
+        var batch = new InboundBatch();
+        batch.Add(V4, T.Attrs("192.0.2.1", 65001), Enumerable.Range(1, Destination.MaxPaths + 10).Select(i => new Nlri(flood, (uint)i)).Append(new Nlri(P("198.51.100.0/24"))), []);
+        rib.Execute(new RibCommand.Update(1, batch));
+        var n = rib.Read(a => a.SnapshotNeighbor(1))!;
+        Assert.Equal(Destination.MaxPaths + 1, n.PrefixesAccepted); // the limit's paths and the other prefix
+        var got = T.Summarize(dst.Drain()).Announced;
+        Assert.True(got.ContainsKey(flood));
+        Assert.True(got.ContainsKey(P("198.51.100.0/24")));
+    }
+
     public static TheoryData<SendCommunity, bool, bool, bool> SendCommunityCases() => new()
     {
         { SendCommunity.None, false, false, false },
