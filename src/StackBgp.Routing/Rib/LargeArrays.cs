@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace StackBgp.Routing;
@@ -19,30 +18,8 @@ internal static partial class LargeArrays
     private const long HugePage = 2 << 20;
     private static bool s_noMadvise = !OperatingSystem.IsLinux();
 
-    public static unsafe void Prepare<T>(T[] array) where T : struct
-    {
-        if (array.Length == 0) return;
-        long bytes = (long)array.Length * Unsafe.SizeOf<T>();
-        if (bytes >= HugePage && !s_noMadvise)
-        {
-            // The large object heap does not move its objects (unless asked to compact it, which we never do).
-            long start = (long)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
-            long first = (start + HugePage - 1) & ~(HugePage - 1);
-            long end = (start + bytes) & ~(HugePage - 1);
-            if (end > first)
-            {
-                try
-                {
-                    if (madvise((void*)first, (nuint)(end - first), MadvHugepage) != 0) s_noMadvise = true;
-                }
-                catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-                {
-                    s_noMadvise = true;
-                }
-            }
-        }
-        array.AsSpan().Clear();
-    }
+    /// <summary>Writes a fresh array once (see above). Only the index is large enough for huge pages: see <see cref="AllocateNative"/>.</summary>
+    public static void Prepare<T>(T[] array) where T : struct => array.AsSpan().Clear();
 
     /// <summary>
     /// Zeroed native memory for a large table without references (aligned to 2 MiB from that size on,
