@@ -69,7 +69,7 @@ public sealed partial class RibActor
                 var attrs = BuildAggregate(a);
                 var interned = _interner.Intern(attrs);
                 _interner.AddRef(interned);
-                StorePath(_self, a.Config.Prefix, AggregatePathId, interned, interned, _options.LocalWeight, Rejection.None, _time.GetUtcNow().UtcTicks);
+                StorePath(_self, a.Config.Prefix, AggregatePathId, interned, interned, _options.LocalWeight, Rejection.None, RoutePath.Seconds(_time.GetUtcNow()));
                 var d = Table(a.Config.Prefix)[a.Config.Prefix];
                 d.At(d.Find(_self, AggregatePathId)).Flags |= PathFlags.Aggregate;
                 a.Active = true;

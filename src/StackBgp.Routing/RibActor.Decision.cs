@@ -20,13 +20,13 @@ public sealed partial class RibActor
             {
                 var d = _dirty[k];
                 d.Dirty = false;
-                bool hadBest = d.BestAttrs is not null;
+                bool hadBest = d.Published;
                 bool changed = Decide(d);
-                bool hasBest = d.BestAttrs is not null;
+                bool hasBest = d.Published;
                 if (hadBest != hasBest) AggregateContributorChanged(d.Prefix, hasBest);
                 if (changed) { _version++; ExportDestination(d); }
                 else if (_forceExport.Remove(d)) ExportDestination(d);
-                if (d.Count == 0 && d.BestAttrs is null) Table(d.Prefix).Remove(d.Prefix);
+                if (d.Count == 0) Table(d.Prefix).Remove(d.Prefix);
             }
             _dirty.Clear();
             foreach (var d in _forceExport) ExportDestination(d);
@@ -73,14 +73,18 @@ public sealed partial class RibActor
         int best = sel.Best < 0 ? -1 : _viewIndex[sel.Best];
         for (int v = 0; v < count; v++)
             if (_multipath[v]) d.At(_viewIndex[v]).Flags |= PathFlags.Multipath;
+
+        // Changed when the new best path differs (peer or attributes) from the one published. That path
+        // is still d.Best unless it was removed or its attributes replaced (BestTouched); then it differs.
+        int old = d.Best;
+        bool changed;
+        if (!d.Published) changed = best >= 0;
+        else if (best < 0 || old < 0 || d.BestTouched) changed = true;
+        else changed = best != old && (!ReferenceEquals(d.At(best).Attrs, d.At(old).Attrs) || !ReferenceEquals(d.At(best).Peer, d.At(old).Peer));
         d.Best = best;
         d.Reason = sel.Reason;
-
-        var newAttrs = best < 0 ? null : d.At(best).Attrs;
-        var newPeer = best < 0 ? null : d.At(best).Peer;
-        bool changed = !ReferenceEquals(newAttrs, d.BestAttrs) || !ReferenceEquals(newPeer, d.BestPeer);
-        d.BestAttrs = newAttrs;
-        d.BestPeer = newPeer;
+        d.Published = best >= 0;
+        d.BestTouched = false;
         UpdateFib(d);
         return changed;
     }
@@ -93,7 +97,6 @@ public sealed partial class RibActor
         {
             if (d.InFib)
             {
-                d.InFib = false;
                 d.FibSignature = 0;
                 _fibChanges.Add(new FibRouteChange(d.Prefix, [], 0));
             }
@@ -121,7 +124,6 @@ public sealed partial class RibActor
             var nh = new FibNextHop(p.Attrs!.NextHop, p.Peer.Descriptor?.Interface);
             if (!b.Contains(nh)) b.Add(nh);
         }
-        d.InFib = true;
         d.FibSignature = sig;
         _fibChanges.Add(new FibRouteChange(d.Prefix, b.ToImmutable(), metric));
     }

@@ -155,7 +155,7 @@ public sealed partial class RibActor
     private void DropGroup(UpdateGroup g)
     {
         g.ClearChanged();
-        foreach (var d in Table(g.Family).Values) d.Out(g.Slot) = null;
+        if (g.Slot < Destination.PendingSlots) foreach (var d in Table(g.Family).Values) d.SetAdvertised(g.Slot, false);
         g.ClearExportCache();
         _groups.Remove(g.Key);
         _freeSlots.Add(g.Slot);
@@ -168,7 +168,7 @@ public sealed partial class RibActor
         foreach (var (family, g) in peer.Groups)
         {
             var list = new List<Prefix>();
-            foreach (var d in Table(family).Values) if (d.GetOut(g.Slot) is not null) list.Add(d.Prefix);
+            foreach (var d in Table(family).Values) if (g.IsAdvertised(d)) list.Add(d.Prefix);
             if (g.Key.DefaultOriginate) list.Add(DefaultPrefix(family));
             before[family] = list;
         }
@@ -187,7 +187,7 @@ public sealed partial class RibActor
     }
 
     private bool IsAdvertised(UpdateGroup g, Prefix p) =>
-        (g.Key.DefaultOriginate && p.Length == 0) || (Table(p).TryGetValue(p, out var d) && d.GetOut(g.Slot) is not null);
+        (g.Key.DefaultOriginate && p.Length == 0) || (Table(p).TryGetValue(p, out var d) && g.IsAdvertised(d));
 
     /// <summary>
     /// Recomputes the group's Adj-RIB-Out from the Loc-RIB (new group, membership change, soft out,
@@ -221,12 +221,15 @@ public sealed partial class RibActor
     private void ExportTo(UpdateGroup g, Destination d, bool force)
     {
         if (g.Key.DefaultOriginate && d.Prefix.Length == 0) return; // the originated default replaces the Loc-RIB one
-        var src = OutboundAttributes(g, d).IsNone ? null : d.BestAttrs;
-        ref var slot = ref d.Out(g.Slot);
-        if (ReferenceEquals(slot, src) && !(force && src is not null)) return;
-        if (slot is null && src is not null) g.Advertised++;
-        else if (slot is not null && src is null) g.Advertised--;
-        slot = src;
+        bool advertise = !OutboundAttributes(g, d).IsNone;
+        bool advertised = g.IsAdvertised(d);
+        // What is advertised is the published best path: unchanged unless forced (the best path changed).
+        if (advertised == advertise && !(force && advertise)) return;
+        if (advertised != advertise)
+        {
+            g.Advertised += advertise ? 1 : -1;
+            g.SetAdvertised(d, advertise);
+        }
         g.MarkChanged(d);
     }
 
@@ -377,7 +380,7 @@ public sealed partial class RibActor
     {
         BeginFlushScratch(g);
         foreach (var d in Table(g.Family).Values)
-            if (d.GetOut(g.Slot) is not null && OutboundAttributes(g, d) is { IsNone: false } view) Queue(view, KeyFor(view, d), d.Prefix);
+            if (g.IsAdvertised(d) && OutboundAttributes(g, d) is { IsNone: false } view) Queue(view, KeyFor(view, d), d.Prefix);
         if (g.Key.DefaultOriginate) QueueDefault(g);
         _encoded.Clear();
         foreach (var q in FlushScratch.Values)
@@ -491,7 +494,7 @@ public sealed partial class RibActor
             Destination d = listed;
             bool found = listed.Holds(prefix) && listed.IsLive || table.TryGetValue(prefix, out d);
             if (!g.Unlist(listed, prefix, found, d)) continue;
-            var view = found && d.GetOut(g.Slot) is not null ? OutboundAttributes(g, d) : default;
+            var view = found && g.IsAdvertised(d) ? OutboundAttributes(g, d) : default;
             if (!view.IsNone) Queue(view, KeyFor(view, d), prefix);
             else _withdrawScratch.Add(new Nlri(prefix));
         }

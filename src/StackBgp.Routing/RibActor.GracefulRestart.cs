@@ -152,7 +152,7 @@ public sealed partial class RibActor
                     if (!ReferenceEquals(p.Peer, peer) || !p.IsStale || p.IsLlgrStale) continue;
                     if (!longLived || p.PreAttrs.HasCommunity(Community.NoLlgr)) { RemovePath(d, i); continue; }
                     p.Flags |= PathFlags.LlgrStale;
-                    if (p.Attrs is { } a) p.Attrs = WithLlgrStale(a);
+                    if (p.Attrs is { } a) d.SetAttrs(i, WithLlgrStale(a));
                     entered.Add(family);
                     MarkDirty(d);
                 }

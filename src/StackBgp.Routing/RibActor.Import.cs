@@ -14,7 +14,7 @@ public sealed partial class RibActor
             return;
         }
         var desc = peer.Descriptor!;
-        long now = _time.GetUtcNow().UtcTicks;
+        uint now = RoutePath.Seconds(_time.GetUtcNow());
         var nlri = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch.Nlri);
         foreach (var item in batch.Items)
         {
@@ -95,9 +95,20 @@ public sealed partial class RibActor
         return Rejection.None;
     }
 
-    private void StorePath(PeerState peer, Prefix prefix, uint pathId, PathAttributes pre, PathAttributes? post, ushort weight, Rejection rejection, long now)
+    private void StorePath(PeerState peer, Prefix prefix, uint pathId, PathAttributes pre, PathAttributes? post, ushort weight, Rejection rejection, uint now)
     {
-        var d = GetOrAdd(prefix);
+        if (!Table(prefix).TryGetOrAdd(prefix, out var d))
+        {
+            // 16.7 million prefixes in one family: only a peer without maximum-prefix flooding us gets here.
+            if (!_tableFullLogged)
+            {
+                _tableFullLogged = true;
+                Log.TableFull(_log, peer.Descriptor?.Address.ToString() ?? peer.Id.ToString(CultureInfo.InvariantCulture), prefix.ToString(), DestinationTable.MaxEntries);
+            }
+            _interner.Release(pre);
+            if (post is not null) _interner.Release(post);
+            return;
+        }
         int i = d.Find(peer, pathId);
         if (i >= 0)
         {
@@ -112,7 +123,8 @@ public sealed partial class RibActor
             Account(peer, p.Rejection, p.Attrs is not null, -1);
             _interner.Release(p.PreAttrs);
             if (p.Attrs is not null) _interner.Release(p.Attrs);
-            Fill(ref p, pre, post, weight, rejection, now);
+            d.SetAttrs(i, post);
+            Fill(ref p, pre, weight, rejection, now);
         }
         else
         {
@@ -127,15 +139,15 @@ public sealed partial class RibActor
             }
             ref var p = ref d.Add(peer, pathId);
             peer.Received++;
-            Fill(ref p, pre, post, weight, rejection, now);
+            p.Attrs = post;
+            Fill(ref p, pre, weight, rejection, now);
         }
         Account(peer, rejection, post is not null, +1);
         MarkDirty(d);
 
-        static void Fill(ref RoutePath p, PathAttributes pre, PathAttributes? post, ushort weight, Rejection rejection, long now)
+        static void Fill(ref RoutePath p, PathAttributes pre, ushort weight, Rejection rejection, uint now)
         {
             p.PreAttrs = pre;
-            p.Attrs = post;
             p.Weight = weight;
             p.Rejection = rejection;
             p.LastUpdate = now;
@@ -187,7 +199,7 @@ public sealed partial class RibActor
     /// <summary>Re-runs import for every kept pre-policy path of <paramref name="peer"/> (clear soft in, policy change).</summary>
     private void ReimportPeer(PeerState peer)
     {
-        long now = _time.GetUtcNow().UtcTicks;
+        uint now = RoutePath.Seconds(_time.GetUtcNow());
         var desc = peer.Descriptor!;
         foreach (var table in (DestinationTable[])[_v4, _v6])
         {
@@ -224,7 +236,7 @@ public sealed partial class RibActor
                     }
                     Account(peer, p.Rejection, p.Attrs is not null, -1);
                     if (p.Attrs is not null) _interner.Release(p.Attrs);
-                    p.Attrs = post;
+                    d.SetAttrs(i, post);
                     p.Rejection = rej;
                     p.Weight = weight;
                     p.LastUpdate = now;
@@ -260,7 +272,7 @@ public sealed partial class RibActor
             post = pre;
             _interner.AddRef(pre);
         }
-        StorePath(_self, route.Prefix, (uint)route.Source, pre, post, weight, rej, _time.GetUtcNow().UtcTicks);
+        StorePath(_self, route.Prefix, (uint)route.Source, pre, post, weight, rej, RoutePath.Seconds(_time.GetUtcNow()));
     }
 
     private void HandleRemoveLocal(Prefix prefix, LocalRouteSource source) => Withdraw(_self, prefix, (uint)source);

@@ -61,7 +61,7 @@ public sealed partial class RibActor
     {
         var b = ImmutableArray.CreateBuilder<IPAddress>();
         foreach (var g in _groups.Values)
-            if (d.GetOut(g.Slot) is not null)
+            if (g.IsAdvertised(d))
                 foreach (var m in g.Members) b.Add(m.Descriptor!.Address);
         return b.ToImmutable();
     }
@@ -132,7 +132,7 @@ public sealed partial class RibActor
                 Rejection.ClusterLoop => "cluster-list",
                 _ => null,
             },
-            LastUpdate = new DateTimeOffset(p.LastUpdate, TimeSpan.Zero),
+            LastUpdate = DateTimeOffset.FromUnixTimeSeconds(p.LastUpdate),
             IgpMetric = nh.Metric,
             NexthopReachable = nh.Reachable,
             PathId = p.Peer.Kind == PeerKind.Local ? 0 : p.PathId,
@@ -190,7 +190,7 @@ public sealed partial class RibActor
             var list = new List<(Prefix, PathAttributes)>();
             if (g.Key.DefaultOriginate) list.Add((DefaultPrefix(family), DefaultRouteAttrs(g)));
             foreach (var d in Table(family).Values)
-                if (d.GetOut(g.Slot) is not null && OutboundAttributes(g, d) is { IsNone: false } view) list.Add((d.Prefix, view.ToAttributes()));
+                if (g.IsAdvertised(d) && OutboundAttributes(g, d) is { IsNone: false } view) list.Add((d.Prefix, view.ToAttributes()));
             foreach (var (prefix, attrs) in list.OrderBy(x => x.Item1))
             {
                 var path = new BgpPathSnapshot { Kind = PeerKind.Local, Attributes = attrs, Best = true, PeerRouterId = _options.RouterId };

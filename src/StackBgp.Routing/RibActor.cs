@@ -36,6 +36,7 @@ public sealed partial class RibActor : IAsyncDisposable
     private Task? _loop;
     private int _nextGroupId = 1;
     private long _version;
+    private bool _tableFullLogged;
 
     public RibActor(RibOptions options, IUpdateEncoder encoder, IFibSink? fib = null, TimeProvider? time = null, ILogger? logger = null, int capacity = 4096)
     {
@@ -227,8 +228,6 @@ public sealed partial class RibActor : IAsyncDisposable
     private DestinationTable Table(AddressFamily family) => family.Afi == Afi.Ipv6 ? _v6 : _v4;
     private DestinationTable Table(Prefix prefix) => prefix.IsIpv6 ? _v6 : _v4;
 
-    private Destination GetOrAdd(Prefix prefix) => Table(prefix).GetOrAdd(prefix);
-
     private void MarkDirty(Destination d)
     {
         if (d.Dirty) return;
@@ -249,6 +248,9 @@ public sealed partial class RibActor : IAsyncDisposable
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "peer {Peer}: path id {PathId} for {Prefix} ignored: the prefix already has {Limit} paths")]
         public static partial void TooManyPaths(ILogger logger, string peer, uint pathId, string prefix, int limit);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "peer {Peer}: {Prefix} and further new prefixes of its family ignored: the table holds its maximum of {Limit} prefixes (configure maximum-prefix)")]
+        public static partial void TableFull(ILogger logger, string peer, string prefix, int limit);
 
         [LoggerMessage(Level = LogLevel.Debug, Message = "peer {Peer}: unknown peer id in {Command}")]
         public static partial void UnknownPeer(ILogger logger, int peer, string command);

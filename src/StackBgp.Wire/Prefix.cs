@@ -44,6 +44,9 @@ public readonly struct Prefix : IEquatable<Prefix>, IComparable<Prefix>, ISpanFo
     }
 
     /// <summary>Creates an IPv6 prefix; host bits beyond <paramref name="length"/> are cleared.</summary>
+    /// <summary>A prefix from the parts of one (<see cref="High"/>, <see cref="Low"/>, <see cref="Length"/>, <see cref="IsIpv6"/>), stored apart by the RIB; the parts are trusted.</summary>
+    internal static Prefix FromParts(ulong high, ulong low, int length, bool isV6) => new(high, low, (byte)length, isV6);
+
     public static Prefix FromV6(ulong high, ulong low, int length)
     {
         if ((uint)length > 128) throw new ArgumentOutOfRangeException(nameof(length), length, "IPv6 prefix length must be 0..128");

@@ -31,9 +31,9 @@ public sealed class DestinationTableTests
             }
             else
             {
-                var d = table.GetOrAdd(prefix);
+                var d = Add(table, prefix);
                 Assert.Equal(prefix, d.Prefix);
-                Assert.Equal(d, table.GetOrAdd(prefix));
+                Assert.Equal(d, Add(table, prefix));
                 model.Add(prefix);
             }
             Assert.Equal(model.Count, table.Count);
@@ -45,11 +45,39 @@ public sealed class DestinationTableTests
         }
     }
 
+    private static Destination Add(DestinationTable table, Prefix prefix)
+    {
+        Assert.True(table.TryGetOrAdd(prefix, out var d), $"{prefix} not added");
+        return d;
+    }
+
+    [Fact]
+    public void A_full_table_refuses_new_prefixes_keeps_the_others_and_takes_more_after_removals()
+    {
+        var table = new DestinationTable(maxEntries: 100);
+        for (uint i = 0; i < 100; i++) Add(table, Prefix.FromV4(0x0a000000u | i << 8, 24));
+        Assert.False(table.TryGetOrAdd(Prefix.FromV4(0x0b000000u, 24), out _));
+        Assert.Equal(100, table.Count);
+        Assert.True(table.TryGetOrAdd(Prefix.FromV4(0x0a000500u, 24), out var existing) && existing.Prefix == Prefix.FromV4(0x0a000500u, 24));
+        Assert.True(table.Remove(Prefix.FromV4(0x0a000000u, 24)));
+        table.Recycle();
+        Add(table, Prefix.FromV4(0x0b000000u, 24));
+        Assert.Equal(100, table.Count);
+        Assert.False(table.TryGetValue(Prefix.FromV4(0x0a000000u, 24), out _));
+    }
+
+    [Fact]
+    public void A_destination_entry_is_80_bytes()
+    {
+        // A full table's largest cost (1M prefixes: 80 MB); a field added here costs a full table 8 MB.
+        Assert.Equal(80, System.Runtime.CompilerServices.Unsafe.SizeOf<DestinationEntry>());
+    }
+
     [Fact]
     public void Changing_the_table_while_enumerating_throws()
     {
         var table = new DestinationTable();
-        for (uint i = 0; i < 10; i++) table.GetOrAdd(Prefix.FromV4(0x0a000000u | i << 8, 24));
+        for (uint i = 0; i < 10; i++) Add(table, Prefix.FromV4(0x0a000000u | i << 8, 24));
         Assert.Throws<InvalidOperationException>(() =>
         {
             foreach (var d in table.Values) table.Remove(d.Prefix);
@@ -60,7 +88,7 @@ public sealed class DestinationTableTests
     public void Lookups_of_absent_prefixes_fail_and_the_indexer_says_which()
     {
         var table = new DestinationTable();
-        table.GetOrAdd(Prefix.FromV4(0x0a000000u, 8));
+        Add(table, Prefix.FromV4(0x0a000000u, 8));
         Assert.False(table.TryGetValue(Prefix.FromV4(0x0a000000u, 9), out _));
         var ex = Assert.Throws<KeyNotFoundException>(() => table[Prefix.FromV4(0x0b000000u, 8)]);
         Assert.Contains("11.0.0.0/8", ex.Message, StringComparison.Ordinal);

@@ -50,7 +50,7 @@ internal readonly record struct UpdateGroupKey(
 internal sealed class UpdateGroup(int id, int slot, UpdateGroupKey key)
 {
     public readonly int Id = id;
-    /// <summary>Index of this group's Adj-RIB-Out entry in each destination (<see cref="Destination.Out"/>).</summary>
+    /// <summary>Index of this group's Adj-RIB-Out bit in each destination (<see cref="Destination.IsAdvertised"/>).</summary>
     public readonly int Slot = slot;
     public readonly UpdateGroupKey Key = key;
     public readonly List<PeerState> Members = [];
@@ -73,6 +73,18 @@ internal sealed class UpdateGroup(int id, int slot, UpdateGroupKey key)
     public readonly List<(Destination Dest, Prefix Prefix)> Changed = [];
 
     private readonly HashSet<Prefix>? _listed = slot >= Destination.PendingSlots ? [] : null;
+    /// <summary>Adj-RIB-Out of a group from slot 16 on, which no destination has a bit for.</summary>
+    private readonly HashSet<Prefix>? _advertised = slot >= Destination.PendingSlots ? [] : null;
+
+    /// <summary>Whether the prefix is advertised to the group (then with its published best path).</summary>
+    public bool IsAdvertised(Destination d) => _advertised is null ? d.IsAdvertised(Slot) : _advertised.Contains(d.Prefix);
+
+    public void SetAdvertised(Destination d, bool advertised)
+    {
+        if (_advertised is null) d.SetAdvertised(Slot, advertised);
+        else if (advertised) _advertised.Add(d.Prefix);
+        else _advertised.Remove(d.Prefix);
+    }
     private bool _defaultListed;
 
     /// <summary>Lists the destination's prefix as changed unless it already is.</summary>

@@ -34,7 +34,7 @@ internal enum Rejection : byte
 
 /// <summary>
 /// One path of one prefix: the Adj-RIB-In entry (pre-policy attributes) and, when accepted, the
-/// post-policy attributes that the decision process uses. Both are interned; 48 bytes per path.
+/// post-policy attributes that the decision process uses. Both are interned; 40 bytes per path.
 /// </summary>
 internal struct RoutePath
 {
@@ -42,42 +42,78 @@ internal struct RoutePath
     public PathAttributes PreAttrs;
     /// <summary>Post-policy attributes; null when rejected (<see cref="Rejection"/> says why).</summary>
     public PathAttributes? Attrs;
-    public long LastUpdate;
     public uint PathId;
+    /// <summary>When the path last changed, in Unix seconds (show's "Last update"; FRR keeps seconds too).</summary>
+    public uint LastUpdate;
     public ushort Weight;
     public PathFlags Flags;
     public Rejection Rejection;
 
     public readonly bool IsStale => (Flags & PathFlags.Stale) != 0;
     public readonly bool IsLlgrStale => (Flags & PathFlags.LlgrStale) != 0;
+
+    public static uint Seconds(DateTimeOffset time) => (uint)Math.Clamp(time.ToUnixTimeSeconds(), 0, uint.MaxValue);
+}
+
+[Flags]
+internal enum EntryBits : byte
+{
+    None = 0,
+    /// <summary>The entry holds a prefix of the table (not free, not removed).</summary>
+    Live = 1,
+    /// <summary>In the actor's dirty list: the decision runs for it at the end of the wake-up.</summary>
+    Dirty = 2,
+    IsV6 = 4,
+    /// <summary>The last decision published a best path (exported, installed).</summary>
+    Published = 8,
+    /// <summary>The published best path's attributes were replaced, or the path removed, since that decision.</summary>
+    BestTouched = 16,
 }
 
 /// <summary>
 /// The storage of one prefix of the Loc-RIB with all its paths (FRR's bgp_dest). Entries live in large
 /// chunks of a <see cref="DestinationTable"/> (no object per prefix: a full table is a few hundred
 /// arrays, not a million objects for the GC to promote and mark); <see cref="Destination"/> is the handle.
+/// <para>80 bytes, a full table's largest single cost, so nothing is stored twice: the prefix is its two
+/// address words (its length and family in the small fields); what the last decision published is the
+/// best path itself (<see cref="Destination.BestAttrs"/>; a bit says when that path changed since); and the
+/// Adj-RIB-Out is one bit per update group, because a group is always sent the published best path (see
+/// <see cref="Destination.IsAdvertised"/>).</para>
 /// </summary>
 internal struct DestinationEntry
 {
-    public Prefix Prefix;
     // The first path is held inline (most prefixes have one); the others in Rest.
     public RoutePath First;
     public RoutePath[]? Rest;
-    // 16-bit counts and a 32-bit pending mask keep the entry at 128 bytes (136 with ints and 64 bits).
+    public ulong PrefixHigh;
+    public ulong PrefixLow;
+    /// <summary>Signature of what the FIB was given (never 0 when installed); 0 when not installed.</summary>
+    public int FibSignature;
+    /// <summary>Update-group slots (below <see cref="Destination.PendingSlots"/>) that have this prefix in their change list; kept when removed.</summary>
+    public ushort Pending;
+    /// <summary>Update-group slots (below <see cref="Destination.PendingSlots"/>) this prefix is advertised to.</summary>
+    public ushort Advertised;
     public short Count;
     public short Best;
     public BestPathReason Reason;
-    public bool Dirty;
-    public bool Live;
-    public bool InFib;
-    public int FibSignature;
-    /// <summary>Update-group slots (below <see cref="Destination.PendingSlots"/>) that have this prefix in their change list; kept when removed.</summary>
-    public uint Pending;
-    public PathAttributes? BestAttrs;
-    public PeerState? BestPeer;
-    public PathAttributes? Out0;
-    public PathAttributes? Out1;
-    public PathAttributes?[]? OutMore;
+    public byte PrefixLength;
+    public EntryBits Bits;
+
+    public readonly Prefix Prefix => Prefix.FromParts(PrefixHigh, PrefixLow, PrefixLength, (Bits & EntryBits.IsV6) != 0);
+
+    public readonly bool Is(Prefix prefix) =>
+        PrefixHigh == prefix.High && PrefixLow == prefix.Low && PrefixLength == prefix.Length && ((Bits & EntryBits.IsV6) != 0) == prefix.IsIpv6;
+
+    /// <summary>An empty entry for <paramref name="prefix"/> (no paths, no best) with the given bits.</summary>
+    public static DestinationEntry For(Prefix prefix, EntryBits bits, ushort pending = 0) => new()
+    {
+        PrefixHigh = prefix.High,
+        PrefixLow = prefix.Low,
+        PrefixLength = (byte)prefix.Length,
+        Bits = bits | (prefix.IsIpv6 ? EntryBits.IsV6 : EntryBits.None),
+        Best = -1,
+        Pending = pending,
+    };
 }
 
 /// <summary>
@@ -90,8 +126,8 @@ internal readonly struct Destination : IEquatable<Destination>
     private readonly DestinationEntry[] _chunk;
     private readonly int _index;
 
-    /// <summary>Update-group slots below this have a pending bit in the entry (see <see cref="UpdateGroup.MarkChanged"/>).</summary>
-    public const int PendingSlots = 32;
+    /// <summary>Update-group slots below this have a pending and an advertised bit in the entry (see <see cref="UpdateGroup.MarkChanged"/>).</summary>
+    public const int PendingSlots = 16;
 
     /// <summary>Paths one prefix can hold (the entry counts them in 16 bits).</summary>
     public const int MaxPaths = short.MaxValue;
@@ -115,13 +151,50 @@ internal readonly struct Destination : IEquatable<Destination>
         set => E.Best = checked((short)value);
     }
     public ref BestPathReason Reason => ref E.Reason;
-    public ref bool Dirty => ref E.Dirty;
 
-    /// <summary>What the last decision published (change detection for export and FIB).</summary>
-    public ref PathAttributes? BestAttrs => ref E.BestAttrs;
-    public ref PeerState? BestPeer => ref E.BestPeer;
+    public bool Dirty
+    {
+        get => Has(EntryBits.Dirty);
+        set => Set(EntryBits.Dirty, value);
+    }
+
+    /// <summary>The last decision published a best path; until the next decision it may no longer be <see cref="Best"/> (removed).</summary>
+    public bool Published
+    {
+        get => Has(EntryBits.Published);
+        set => Set(EntryBits.Published, value);
+    }
+
+    /// <summary>The published best path was removed or its attributes replaced since the last decision.</summary>
+    public bool BestTouched
+    {
+        get => Has(EntryBits.BestTouched);
+        set => Set(EntryBits.BestTouched, value);
+    }
+
+    /// <summary>The best path's attributes (what the last decision published, once it has run); null when none.</summary>
+    public PathAttributes? BestAttrs
+    {
+        get
+        {
+            ref var e = ref E;
+            return e.Best < 0 ? null : (e.Best == 0 ? e.First : e.Rest![e.Best - 1]).Attrs;
+        }
+    }
+
+    /// <summary>The peer of the best path; null when none.</summary>
+    public PeerState? BestPeer
+    {
+        get
+        {
+            ref var e = ref E;
+            return e.Best < 0 ? null : (e.Best == 0 ? e.First : e.Rest![e.Best - 1]).Peer;
+        }
+    }
+
+    /// <summary>What the FIB was given (0 = not installed).</summary>
     public ref int FibSignature => ref E.FibSignature;
-    public ref bool InFib => ref E.InFib;
+    public bool InFib => E.FibSignature != 0;
 
     /// <summary>Path <paramref name="i"/> (0 ≤ i &lt; Count).</summary>
     public ref RoutePath At(int i)
@@ -133,28 +206,19 @@ internal readonly struct Destination : IEquatable<Destination>
     public ref RoutePath BestPath => ref At(Best);
 
     /// <summary>
-    /// Adj-RIB-Out, per update-group slot: the Loc-RIB attributes that were exported to the group (null =
-    /// nothing advertised). The attributes actually sent are recomputed from them when encoding, so no
-    /// per-prefix copy of the outbound attributes is kept (8 bytes per prefix per group).
+    /// Adj-RIB-Out, per update-group slot below <see cref="PendingSlots"/>: whether the prefix is advertised
+    /// to the group. What is advertised is always the published best path (every change of it is exported
+    /// to every group in the same decision run), so one bit says all; the attributes actually sent are
+    /// recomputed from the best path when encoding. Groups from slot 16 on keep their own set
+    /// (<see cref="UpdateGroup.IsAdvertised"/>).
     /// </summary>
-    public ref PathAttributes? Out(int slot)
-    {
-        ref var e = ref E;
-        if (slot == 0) return ref e.Out0;
-        if (slot == 1) return ref e.Out1;
-        if (e.OutMore is null || e.OutMore.Length < slot - 1) Array.Resize(ref e.OutMore, Math.Max(slot - 1, 2));
-        return ref e.OutMore[slot - 2];
-    }
+    public bool IsAdvertised(int slot) => (E.Advertised & (1 << slot)) != 0;
 
-    public PathAttributes? GetOut(int slot)
+    public void SetAdvertised(int slot, bool advertised)
     {
         ref var e = ref E;
-        return slot switch
-        {
-            0 => e.Out0,
-            1 => e.Out1,
-            _ => e.OutMore is { } m && m.Length > slot - 2 ? m[slot - 2] : null,
-        };
+        if (advertised) e.Advertised |= (ushort)(1 << slot);
+        else e.Advertised &= (ushort)~(1 << slot);
     }
 
     public int Find(PeerState peer, uint pathId)
@@ -182,41 +246,62 @@ internal readonly struct Destination : IEquatable<Destination>
         return ref p;
     }
 
+    /// <summary>Replaces path <paramref name="i"/>'s post-policy attributes, noting it when that is the published best path.</summary>
+    public void SetAttrs(int i, PathAttributes? attrs)
+    {
+        ref var p = ref At(i);
+        if (ReferenceEquals(p.Attrs, attrs)) return;
+        if (i == E.Best) BestTouched = true;
+        p.Attrs = attrs;
+    }
+
     public void RemoveAt(int index)
     {
         ref var e = ref E;
         e.Count--;
         for (int i = index; i < e.Count; i++) At(i) = At(i + 1);
         At(e.Count) = default;
-        if (e.Best == index) e.Best = -1;
+        if (e.Best == index)
+        {
+            e.Best = -1;
+            e.Bits |= EntryBits.BestTouched;
+        }
         else if (e.Best > index) e.Best--;
         if (e.Count <= 1) e.Rest = null;
     }
 
     /// <summary>True for a handle to the entry of <paramref name="prefix"/>, live or removed but not yet reused.</summary>
-    public bool Holds(Prefix prefix) => _chunk is not null && _chunk[_index].Prefix == prefix;
+    public bool Holds(Prefix prefix) => _chunk is not null && _chunk[_index].Is(prefix);
 
-    public bool IsLive => E.Live;
+    public bool IsLive => Has(EntryBits.Live);
+
+    private bool Has(EntryBits bit) => (E.Bits & bit) != 0;
+
+    private void Set(EntryBits bit, bool on)
+    {
+        ref var e = ref E;
+        e.Bits = on ? e.Bits | bit : e.Bits & ~bit;
+    }
 
     /// <summary>Sets the group slot's pending bit; false when it was already set.</summary>
     public bool SetPending(int slot)
     {
         ref var e = ref E;
-        uint bit = 1U << slot;
+        ushort bit = (ushort)(1 << slot);
         if ((e.Pending & bit) != 0) return false;
         e.Pending |= bit;
         return true;
     }
 
-    public bool IsPending(int slot) => (E.Pending & (1U << slot)) != 0;
+    public bool IsPending(int slot) => (E.Pending & (1 << slot)) != 0;
 
     /// <summary>Clears the group slot's pending bit; false when it was not set.</summary>
     public bool ClearPending(int slot)
     {
         ref var e = ref E;
-        uint bit = 1U << slot;
+        ushort bit = (ushort)(1 << slot);
         if ((e.Pending & bit) == 0) return false;
-        e.Pending &= ~bit;
+        e.Pending &= (ushort)~bit;
         return true;
     }
 
@@ -284,32 +369,43 @@ internal sealed class PeerState
 /// <summary>
 /// The destinations of one address family, keyed by prefix. Entries are stored in chunks of
 /// <see cref="ChunkSize"/> (large-object arrays: allocated once, never copied or promoted by the GC);
-/// the index is an open-addressing table (linear probing, backward-shift deletion) of 8-byte slots, each
-/// the prefix's hash and its entry number, at most 3/4 full, so a lookup costs one slot read and one entry
-/// read. Removed entries are kept (their prefix still readable through old handles) until
-/// <see cref="Recycle"/> and until no update group has them in its change list. Like the BCL collections, enumerating <see cref="Values"/> while the table
-/// changes throws.
+/// the index is an open-addressing table (linear probing, backward-shift deletion) of 4-byte slots, each
+/// 8 bits of the prefix's hash and its entry number, at most 3/4 full, so a lookup costs one slot read
+/// and, but for one in 256 collisions, one entry read. Removed entries are kept (their prefix still
+/// readable through old handles) until <see cref="Recycle"/> and until no update group has them in its
+/// change list. Like the BCL collections, enumerating <see cref="Values"/> while the table changes throws.
 /// </summary>
 internal sealed class DestinationTable
 {
     internal const int ChunkShift = 11;
     internal const int ChunkSize = 1 << ChunkShift;
 
-    // Slot: (ulong)(uint)hash << 32 | (entry number + 1); 0 = empty. Outside the GC heap (they hold no
-    // references): when the index doubles, the old one is freed at once instead of lying in the large
-    // object heap until a full collection (8 MiB, then 16, ... during a full table's arrival).
+    /// <summary>Prefixes one table can hold: the slot has 24 bits for the entry number.</summary>
+    public const int MaxEntries = (1 << EntryBitCount) - 2;
+
+    private const int EntryBitCount = 24;
+    private const uint EntryMask = (1u << EntryBitCount) - 1;
+
+    // Slot: tag (the hash's top 8 bits) << 24 | (entry number + 1); 0 = empty. Outside the GC heap (they
+    // hold no references): when the index doubles, the old one is freed at once instead of lying in the
+    // large object heap until a full collection (4 MiB, then 8, ... during a full table's arrival). A
+    // slot's home (hash & mask) is recomputed from its entry's prefix when needed (deletion, growth).
     private NativeSlots _slots = new(16);
     private DestinationEntry[][] _chunks = [];
     private int _used;                 // entry numbers handed out so far (high-water mark)
     private readonly Stack<int> _free = new();
     private readonly List<int> _removed = [];
+    private readonly int _maxEntries;
     private int _count;
     private int _version;
+
+    /// <summary>A table for at most <paramref name="maxEntries"/> prefixes (tests use fewer than <see cref="MaxEntries"/>).</summary>
+    public DestinationTable(int maxEntries = MaxEntries) => _maxEntries = Math.Clamp(maxEntries, 1, MaxEntries);
 
     public int Count => _count;
 
     /// <summary>Bytes of the index's slots (native memory).</summary>
-    public long IndexBytes => (long)_slots.Length * sizeof(ulong);
+    public long IndexBytes => (long)_slots.Length * sizeof(uint);
 
     public IEnumerable<Destination> Values
     {
@@ -321,7 +417,7 @@ internal sealed class DestinationTable
             {
                 var chunk = _chunks[n >> ChunkShift];
                 int i = n & (ChunkSize - 1);
-                if (!chunk[i].Live) continue;
+                if ((chunk[i].Bits & EntryBits.Live) == 0) continue;
                 if (version != _version) throw new InvalidOperationException("the destination table changed during enumeration");
                 yield return new Destination(chunk, i);
             }
@@ -342,17 +438,28 @@ internal sealed class DestinationTable
 
     public Destination this[Prefix prefix] => TryGetValue(prefix, out var d) ? d : throw new KeyNotFoundException(prefix.ToString());
 
-    public Destination GetOrAdd(Prefix prefix)
+    /// <summary>The destination of <paramref name="prefix"/>, added when missing; false when the table is full (<see cref="MaxEntries"/>).</summary>
+    public bool TryGetOrAdd(Prefix prefix, out Destination destination)
     {
         int hash = prefix.GetHashCode();
         int i = Probe(prefix, hash, out bool found);
         var slots = _slots.Span;
-        if (found) return Handle(EntryOf(slots[i]));
+        if (found)
+        {
+            destination = Handle(EntryOf(slots[i]));
+            return true;
+        }
+        if (_free.Count == 0 && _used >= _maxEntries)
+        {
+            destination = default;
+            return false;
+        }
         int entry = NewEntry(prefix);
-        slots[i] = ((ulong)(uint)hash << 32) | (uint)(entry + 1);
+        slots[i] = Tag(hash) | (uint)(entry + 1);
         _version++;
         if (++_count > slots.Length / 4 * 3) Grow();
-        return Handle(entry);
+        destination = Handle(entry);
+        return true;
     }
 
     public bool Remove(Prefix prefix)
@@ -369,7 +476,7 @@ internal sealed class DestinationTable
         {
             j = (j + 1) & mask;
             if (slots[j] == 0) break;
-            int home = (int)(slots[j] >> 32) & mask;
+            int home = EntryAt(EntryOf(slots[j])).Prefix.GetHashCode() & mask;
             bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
             if (!movable) continue;
             slots[i] = slots[j];
@@ -378,8 +485,8 @@ internal sealed class DestinationTable
         slots[i] = 0;
         // The entry keeps its prefix (a handle held by the caller still reads it) but lets go of
         // everything else; it is reused after Recycle.
-        ref var e = ref _chunks[entry >> ChunkShift][entry & (ChunkSize - 1)];
-        e = new DestinationEntry { Prefix = e.Prefix, Best = -1, Pending = e.Pending };
+        ref var e = ref EntryAt(entry);
+        e = DestinationEntry.For(e.Prefix, EntryBits.None, e.Pending);
         _removed.Add(entry);
         _count--;
         _version++;
@@ -396,7 +503,7 @@ internal sealed class DestinationTable
         for (int k = 0; k < _removed.Count; k++)
         {
             int n = _removed[k];
-            if (_chunks[n >> ChunkShift][n & (ChunkSize - 1)].Pending != 0) _removed[kept++] = n;
+            if (EntryAt(n).Pending != 0) _removed[kept++] = n;
             else _free.Push(n);
         }
         _removed.RemoveRange(kept, _removed.Count - kept);
@@ -420,18 +527,17 @@ internal sealed class DestinationTable
     {
         if (!Sse.IsSupported) return;
         int hash = prefix.GetHashCode();
-        ulong tag = (ulong)(uint)hash << 32;
+        uint tag = Tag(hash);
         var slots = _slots.Span;
         int mask = slots.Length - 1;
         int i = hash & mask;
         for (int probe = 0; probe < 4; probe++)
         {
-            ulong s = slots[i];
+            uint s = slots[i];
             if (s == 0) return;
-            if ((s & 0xFFFFFFFF00000000UL) == tag)
+            if ((s & ~EntryMask) == tag)
             {
-                int n = EntryOf(s);
-                Sse.Prefetch0(Unsafe.AsPointer(ref _chunks[n >> ChunkShift][n & (ChunkSize - 1)]));
+                Sse.Prefetch0(Unsafe.AsPointer(ref EntryAt(EntryOf(s))));
                 return;
             }
             i = (i + 1) & mask;
@@ -452,13 +558,17 @@ internal sealed class DestinationTable
                 LargeArrays.Prepare(_chunks[c]);
             }
         }
-        _chunks[n >> ChunkShift][n & (ChunkSize - 1)] = new DestinationEntry { Prefix = prefix, Best = -1, Live = true };
+        EntryAt(n) = DestinationEntry.For(prefix, EntryBits.Live);
         return n;
     }
 
+    private ref DestinationEntry EntryAt(int n) => ref _chunks[n >> ChunkShift][n & (ChunkSize - 1)];
+
     private Destination Handle(int n) => new(_chunks[n >> ChunkShift], n & (ChunkSize - 1));
 
-    private static int EntryOf(ulong slot) => (int)(uint)slot - 1;
+    private static uint Tag(int hash) => (uint)hash & ~EntryMask;
+
+    private static int EntryOf(uint slot) => (int)(slot & EntryMask) - 1;
 
     private int Find(Prefix prefix, int hash)
     {
@@ -469,21 +579,17 @@ internal sealed class DestinationTable
     /// <summary>The slot holding <paramref name="prefix"/> (<paramref name="found"/>), or the empty slot that ends its probe run.</summary>
     private int Probe(Prefix prefix, int hash, out bool found)
     {
-        ulong tag = (ulong)(uint)hash << 32;
+        uint tag = Tag(hash);
         var slots = _slots.Span;
         int mask = slots.Length - 1;
         int i = hash & mask;
-        ulong s;
+        uint s;
         while ((s = slots[i]) != 0)
         {
-            if ((s & 0xFFFFFFFF00000000UL) == tag)
+            if ((s & ~EntryMask) == tag && EntryAt(EntryOf(s)).Is(prefix))
             {
-                int n = EntryOf(s);
-                if (_chunks[n >> ChunkShift][n & (ChunkSize - 1)].Prefix == prefix)
-                {
-                    found = true;
-                    return i;
-                }
+                found = true;
+                return i;
             }
             i = (i + 1) & mask;
         }
@@ -491,18 +597,21 @@ internal sealed class DestinationTable
         return i;
     }
 
+    /// <summary>Doubles the index. The slots hold no full hash, so the live entries are re-hashed, read in order (the chunks stream through the cache) rather than through the old slots.</summary>
     private void Grow()
     {
         var old = _slots;
         var grown = new NativeSlots(old.Length * 2);
         var slots = grown.Span;
         int mask = slots.Length - 1;
-        foreach (ulong s in old.Span)
+        for (int n = 0; n < _used; n++)
         {
-            if (s == 0) continue;
-            int i = (int)(s >> 32) & mask;
+            ref var e = ref EntryAt(n);
+            if ((e.Bits & EntryBits.Live) == 0) continue;
+            int hash = e.Prefix.GetHashCode();
+            int i = hash & mask;
             while (slots[i] != 0) i = (i + 1) & mask;
-            slots[i] = s;
+            slots[i] = Tag(hash) | (uint)(n + 1);
         }
         _slots = grown;
         old.Dispose();
@@ -515,17 +624,17 @@ internal sealed class DestinationTable
     /// </summary>
     private sealed unsafe class NativeSlots : IDisposable
     {
-        private ulong* _pointer;
+        private uint* _pointer;
 
         public NativeSlots(int length)
         {
             Length = length;
-            _pointer = (ulong*)LargeArrays.AllocateNative((nuint)length * sizeof(ulong));
+            _pointer = (uint*)LargeArrays.AllocateNative((nuint)length * sizeof(uint));
         }
 
         public int Length { get; }
 
-        public Span<ulong> Span => new(_pointer, _pointer is null ? throw new ObjectDisposedException(nameof(NativeSlots)) : Length);
+        public Span<uint> Span => new(_pointer, _pointer is null ? throw new ObjectDisposedException(nameof(NativeSlots)) : Length);
 
         public void Dispose()
         {
