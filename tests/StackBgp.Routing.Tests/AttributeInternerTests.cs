@@ -46,7 +46,7 @@ public sealed class AttributeInternerTests
         var b = interner.Intern(a with { Med = 20 });
         Assert.NotSame(a, b);
         Assert.Equal(2, interner.Count);
-        Assert.Same(a.AsPath, b.AsPath);
+        Assert.Same(a.AsPath.Identity, b.AsPath.Identity); // the path storage is shared, not copied
         Assert.Equal(Set(20, 65001, 65002), b);
     }
 

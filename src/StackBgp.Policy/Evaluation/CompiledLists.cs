@@ -56,8 +56,8 @@ internal sealed class CompiledPrefixList
 
 /// <summary>
 /// AS-path access-list: first entry whose regex matches the path string decides; no match = deny.
-/// The verdict is cached per (interned) <see cref="AsPath"/> object, so each distinct path runs
-/// the regexes once.
+/// The verdict is cached per path storage (<see cref="AsPath.Identity"/>; paths are shared through
+/// interned attribute sets), so each distinct path runs the regexes once.
 /// </summary>
 internal sealed class CompiledAsPathList
 {
@@ -65,7 +65,7 @@ internal sealed class CompiledAsPathList
     private static readonly object False = false;
     private readonly (Regex Regex, bool Permit)[] _entries;
     private readonly IPolicyStringCache _strings;
-    private readonly ConditionalWeakTable<AsPath, object> _verdicts = new();
+    private readonly ConditionalWeakTable<object, object> _verdicts = new();
 
     public CompiledAsPathList(AsPathAccessList list, IPolicyStringCache strings)
     {
@@ -75,9 +75,9 @@ internal sealed class CompiledAsPathList
 
     public bool Permits(AsPath path)
     {
-        if (_verdicts.TryGetValue(path, out var v)) return (bool)v;
+        if (_verdicts.TryGetValue(path.Identity, out var v)) return (bool)v;
         bool result = Evaluate(_strings.AsPath(path));
-        _verdicts.AddOrUpdate(path, result ? True : False);
+        _verdicts.AddOrUpdate(path.Identity, result ? True : False);
         return result;
     }
 

@@ -22,17 +22,23 @@ public interface IPolicyStringCache
     string ExtendedCommunities(PathAttributes attributes);
 }
 
-/// <summary>The default cache: weak tables keyed by the (interned) objects, so entries die with them.</summary>
+/// <summary>The default cache: weak tables keyed by the (interned) objects and path storage, so entries die with them.</summary>
 public sealed class WeakPolicyStringCache : IPolicyStringCache
 {
-    private readonly ConditionalWeakTable<AsPath, string> _asPaths = new();
+    private readonly ConditionalWeakTable<object, string> _asPaths = new();
     private readonly ConditionalWeakTable<PathAttributes, string> _communities = new();
     private readonly ConditionalWeakTable<PathAttributes, string> _large = new();
     private readonly ConditionalWeakTable<PathAttributes, string> _ext = new();
 
     public static WeakPolicyStringCache Shared { get; } = new();
 
-    public string AsPath(AsPath path) => _asPaths.GetValue(path, static p => p.ToString());
+    public string AsPath(AsPath path)
+    {
+        if (_asPaths.TryGetValue(path.Identity, out var text)) return text;
+        text = path.ToString();
+        _asPaths.AddOrUpdate(path.Identity, text);
+        return text;
+    }
 
     public string Communities(PathAttributes attributes) =>
         _communities.GetValue(attributes, static a => string.Join(' ', a.Communities.Select(StandardCommunity.Format)));

@@ -128,8 +128,6 @@ public static class PathComparer
     /// <summary>FRR's MED gate: always-compare-med, same leftmost AS, or neither path has AS hops.</summary>
     public static bool MedComparable(AsPath a, AsPath b, BestPathOptions options)
     {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
         ArgumentNullException.ThrowIfNull(options);
         if (options.AlwaysCompareMed) return true;
         uint af = a.FirstAs, bf = b.FirstAs;

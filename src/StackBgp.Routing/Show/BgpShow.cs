@@ -142,11 +142,7 @@ public static partial class BgpShow
     }
 
     /// <summary>FRR-style AS path text (empty for a local path).</summary>
-    public static string PathString(AsPath path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        return path.ToString();
-    }
+    public static string PathString(AsPath path) => path.ToString();
 
     internal static char OriginChar(Origin o) => o switch { Origin.Igp => 'i', Origin.Egp => 'e', _ => '?' };
 

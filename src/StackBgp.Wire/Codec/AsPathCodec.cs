@@ -24,7 +24,7 @@ public static class AsPathCodec
         path = AsPath.Empty;
         if (value.IsEmpty) return true;
         int w = fourOctet ? 4 : 2;
-        int segments = 0;
+        int words = 0;
         for (int p = 0; p < value.Length;)
         {
             if (value.Length - p < 2) return false;
@@ -32,24 +32,23 @@ public static class AsPathCodec
             int n = value[p + 1];
             if (type is < 1 or > 4 || n == 0 || p + 2 + n * w > value.Length) return false;
             p += 2 + n * w;
-            segments++;
+            words += 1 + n;
         }
-        // Exactly one array per segment and one for the segments, adopted without copies (a full table
-        // decodes hundreds of thousands of paths).
-        var b = new AsPathSegment[segments];
+        // One array for the whole path, adopted without a copy (a full table decodes hundreds of
+        // thousands of paths).
+        var data = new uint[words];
         int k = 0;
         for (int p = 0; p < value.Length;)
         {
             var type = (AsPathSegmentType)value[p];
             int n = value[p + 1];
-            var asns = new uint[n];
-            var data = value.Slice(p + 2, n * w);
+            data[k++] = AsPath.Header(type, n);
+            var asns = value.Slice(p + 2, n * w);
             for (int i = 0; i < n; i++)
-                asns[i] = fourOctet ? BinaryPrimitives.ReadUInt32BigEndian(data[(i * 4)..]) : BinaryPrimitives.ReadUInt16BigEndian(data[(i * 2)..]);
-            b[k++] = new AsPathSegment(type, ImmutableCollectionsMarshal.AsImmutableArray(asns));
+                data[k++] = fourOctet ? BinaryPrimitives.ReadUInt32BigEndian(asns[(i * 4)..]) : BinaryPrimitives.ReadUInt16BigEndian(asns[(i * 2)..]);
             p += 2 + n * w;
         }
-        path = new AsPath(ImmutableCollectionsMarshal.AsImmutableArray(b));
+        path = AsPath.FromFlat(data);
         return true;
     }
 
@@ -59,10 +58,9 @@ public static class AsPathCodec
     /// </summary>
     public static int Size(AsPath path, bool fourOctet, bool skipConfed = false, uint prepend = 0)
     {
-        ArgumentNullException.ThrowIfNull(path);
         int w = fourOctet ? 4 : 2, size = 0;
         if (prepend != 0) size += MergesPrepend(path) ? w : 2 + w;
-        foreach (var s in path.Segments)
+        foreach (var s in path.EnumerateSegments())
         {
             if (skipConfed && s.IsConfed) continue;
             int n = s.Asns.Length;
@@ -78,7 +76,6 @@ public static class AsPathCodec
     /// </summary>
     public static int Write(Span<byte> destination, AsPath path, bool fourOctet, bool skipConfed = false, uint prepend = 0)
     {
-        ArgumentNullException.ThrowIfNull(path);
         int p = 0;
         bool merge = false;
         if (prepend != 0)
@@ -86,14 +83,15 @@ public static class AsPathCodec
             // Into the leading AS_SEQUENCE (room checked by AttributeView), else a segment of its own.
             merge = MergesPrepend(path);
             destination[p++] = (byte)AsPathSegmentType.AsSequence;
-            destination[p++] = (byte)(merge ? path.Segments[0].Asns.Length + 1 : 1);
+            destination[p++] = (byte)(merge ? path.Leading.Count + 1 : 1);
             p += WriteAsn(destination[p..], prepend, fourOctet);
         }
-        for (int i = 0; i < path.Segments.Length; i++)
+        int i = -1;
+        foreach (var s in path.EnumerateSegments())
         {
-            var s = path.Segments[i];
+            i++;
             if (skipConfed && s.IsConfed) continue;
-            var asns = s.Asns.AsSpan();
+            var asns = s.Asns;
             for (int start = 0; start < asns.Length; start += 255)
             {
                 int n = Math.Min(255, asns.Length - start);
@@ -108,8 +106,7 @@ public static class AsPathCodec
         return p;
     }
 
-    private static bool MergesPrepend(AsPath path) =>
-        !path.Segments.IsEmpty && path.Segments[0].Type == AsPathSegmentType.AsSequence && path.Segments[0].Asns.Length < 255;
+    private static bool MergesPrepend(AsPath path) => path.Leading is (AsPathSegmentType.AsSequence, < 255);
 
     private static int WriteAsn(Span<byte> d, uint asn, bool fourOctet)
     {
@@ -131,15 +128,14 @@ public static class AsPathCodec
     /// </summary>
     public static AsPath Merge(AsPath asPath, AsPath as4Path)
     {
-        ArgumentNullException.ThrowIfNull(asPath);
-        ArgumentNullException.ThrowIfNull(as4Path);
         as4Path = as4Path.WithoutConfedSegments();
         int take = asPath.Length - as4Path.Length;
         if (take < 0) return asPath;
-        var b = ImmutableArray.CreateBuilder<AsPathSegment>(asPath.Segments.Length + as4Path.Segments.Length);
+        var b = ImmutableArray.CreateBuilder<AsPathSegment>(asPath.SegmentCount + as4Path.SegmentCount);
         bool takingDone = false;
-        foreach (var s in asPath.Segments)
+        foreach (var v in asPath.EnumerateSegments())
         {
+            var s = v.ToSegment();
             if (s.IsConfed)
             {
                 if (takingDone) break;
@@ -164,9 +160,10 @@ public static class AsPathCodec
             }
             if (take == 0) takingDone = true;
         }
-        for (int i = 0; i < as4Path.Segments.Length; i++)
+        var as4Segments = as4Path.Segments;
+        for (int i = 0; i < as4Segments.Length; i++)
         {
-            var s = as4Path.Segments[i];
+            var s = as4Segments[i];
             // Join the cut point when both sides are AS_SEQUENCE and the result fits one segment.
             if (i == 0 && b.Count > 0 && b[^1].Type == AsPathSegmentType.AsSequence && s.Type == AsPathSegmentType.AsSequence
                 && b[^1].Asns.Length + s.Asns.Length <= 255)

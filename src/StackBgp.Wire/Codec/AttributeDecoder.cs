@@ -239,7 +239,7 @@ public static partial class AttributeDecoder
                 if (ag.Asn != Asn.AsTrans) ignoreAs4 = true;
                 else aggregator = ag4;
             }
-            if (!ignoreAs4 && as4Path is not null && hasAsPath) asPath = AsPathCodec.Merge(asPath, as4Path);
+            if (!ignoreAs4 && as4Path is { } as4 && hasAsPath) asPath = AsPathCodec.Merge(asPath, as4);
         }
 
         var nextHopAttribute = nextHop;
@@ -290,7 +290,7 @@ public static partial class AttributeDecoder
 
     private static bool HasConfed(AsPath p)
     {
-        foreach (var s in p.Segments) if (s.IsConfed) return true;
+        foreach (var s in p.EnumerateSegments()) if (s.IsConfed) return true;
         return false;
     }
 

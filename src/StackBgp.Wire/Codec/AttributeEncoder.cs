@@ -145,7 +145,7 @@ public static class AttributeEncoder
     {
         if (attrs.PrependAs > ushort.MaxValue) return true;
         var path = attrs.AsPath;
-        foreach (var s in path.Segments)
+        foreach (var s in path.EnumerateSegments())
         {
             if (s.IsConfed) continue;
             foreach (uint a in s.Asns)

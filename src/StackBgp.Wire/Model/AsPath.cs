@@ -44,31 +44,120 @@ public readonly struct AsPathSegment : IEquatable<AsPathSegment>
     public static bool operator !=(AsPathSegment a, AsPathSegment b) => !a.Equals(b);
 }
 
+/// <summary>One segment of an <see cref="AsPath"/> without a copy: its type and a view of its ASNs.</summary>
+public readonly ref struct AsPathSegmentView
+{
+    internal AsPathSegmentView(AsPathSegmentType type, ReadOnlySpan<uint> asns)
+    {
+        Type = type;
+        Asns = asns;
+    }
+
+    public AsPathSegmentType Type { get; }
+    public ReadOnlySpan<uint> Asns { get; }
+    public bool IsConfed => Type is AsPathSegmentType.AsConfedSequence or AsPathSegmentType.AsConfedSet;
+    public bool IsSet => Type is AsPathSegmentType.AsSet or AsPathSegmentType.AsConfedSet;
+
+    public AsPathSegment ToSegment() => new(Type, ImmutableArray.Create(Asns));
+}
+
 /// <summary>
 /// An immutable AS path (always 4-octet ASNs; 2-octet encodings and AS4_PATH are merged by the
 /// decoder per RFC 6793 §4.2.3). Structural equality. Printed like FRR:
 /// "65001 65002 {65003,65004} (65010 65011) [65012]".
+/// <para>A full table holds a path per attribute set (~310k per million routes), so a path is one array:
+/// each segment is a header word (type &lt;&lt; 8 | count) followed by its ASNs, and the path itself is a
+/// struct around that array (<c>default</c> is the empty path). <see cref="EnumerateSegments"/> reads the
+/// segments in place; <see cref="Segments"/> builds them as objects (for the few callers that want them).</para>
 /// </summary>
-public sealed class AsPath : IEquatable<AsPath>
+public readonly struct AsPath : IEquatable<AsPath>
 {
-    private readonly int _hash;
+    private readonly uint[]? _data;
 
-    public static AsPath Empty { get; } = new(ImmutableArray<AsPathSegment>.Empty);
+    private AsPath(uint[]? data) => _data = data is { Length: 0 } ? null : data;
+
+    public static AsPath Empty => default;
 
     public AsPath(ImmutableArray<AsPathSegment> segments)
     {
-        Segments = segments.IsDefault ? ImmutableArray<AsPathSegment>.Empty : segments;
-        var h = new HashCode();
-        foreach (var s in Segments) h.Add(s);
-        _hash = h.ToHashCode();
+        if (segments.IsDefaultOrEmpty)
+        {
+            _data = null;
+            return;
+        }
+        int n = 0;
+        foreach (var s in segments) n += 1 + s.Asns.Length;
+        var data = new uint[n];
+        int k = 0;
+        foreach (var s in segments)
+        {
+            data[k++] = Header(s.Type, s.Asns.Length);
+            s.Asns.AsSpan().CopyTo(data.AsSpan(k));
+            k += s.Asns.Length;
+        }
+        _data = data;
     }
 
-    /// <summary>A path of one AS_SEQUENCE (empty for no ASNs).</summary>
-    public static AsPath FromSequence(params uint[] asns) =>
-        asns.Length == 0 ? Empty : new AsPath(SplitSequence(AsPathSegmentType.AsSequence, asns));
+    /// <summary>Adopts <paramref name="data"/> in the flat form (see the class remarks); the caller hands it over and has checked it.</summary>
+    internal static AsPath FromFlat(uint[] data) => new(data);
 
-    public ImmutableArray<AsPathSegment> Segments { get; }
-    public bool IsEmpty => Segments.IsEmpty;
+    internal static uint Header(AsPathSegmentType type, int count) => (uint)type << 8 | (uint)count;
+
+    /// <summary>A path of one AS_SEQUENCE (empty for no ASNs).</summary>
+    public static AsPath FromSequence(params uint[] asns)
+    {
+        ArgumentNullException.ThrowIfNull(asns);
+        if (asns.Length == 0) return Empty;
+        var data = new uint[asns.Length + (asns.Length + 254) / 255];
+        int k = 0;
+        for (int i = 0; i < asns.Length; i += 255)
+        {
+            int n = Math.Min(255, asns.Length - i);
+            data[k++] = Header(AsPathSegmentType.AsSequence, n);
+            asns.AsSpan(i, n).CopyTo(data.AsSpan(k));
+            k += n;
+        }
+        return new AsPath(data);
+    }
+
+    /// <summary>The segments as objects (allocates; <see cref="EnumerateSegments"/> does not).</summary>
+    public ImmutableArray<AsPathSegment> Segments
+    {
+        get
+        {
+            if (_data is null) return [];
+            var b = ImmutableArray.CreateBuilder<AsPathSegment>(SegmentCount);
+            foreach (var s in EnumerateSegments()) b.Add(s.ToSegment());
+            return b.MoveToImmutable();
+        }
+    }
+
+    /// <summary>The segments in place, in order.</summary>
+    public SegmentEnumerator EnumerateSegments() => new(_data);
+
+    public int SegmentCount
+    {
+        get
+        {
+            int n = 0;
+            foreach (var _ in EnumerateSegments()) n++;
+            return n;
+        }
+    }
+
+    public bool IsEmpty => _data is null;
+
+    private static readonly object EmptyIdentity = new();
+
+    /// <summary>
+    /// An object standing for this path's storage, for caches keyed by identity (weak tables): the same for
+    /// every copy of one path value (a path is shared by reference through interned attribute sets), not for
+    /// equal paths built apart.
+    /// </summary>
+    public object Identity => (object?)_data ?? EmptyIdentity;
+
+    /// <summary>The first segment's type and ASN count; (0, 0) for the empty path.</summary>
+    public (AsPathSegmentType Type, int Count) Leading => _data is null ? (0, 0) : ((AsPathSegmentType)(_data[0] >> 8), (int)(_data[0] & 0xFF));
 
     /// <summary>
     /// Length for best-path selection (RFC 4271 §9.1.2.2 a): each AS_SEQUENCE ASN counts 1, an AS_SET
@@ -79,7 +168,7 @@ public sealed class AsPath : IEquatable<AsPath>
         get
         {
             int n = 0;
-            foreach (var s in Segments)
+            foreach (var s in EnumerateSegments())
             {
                 if (s.Type == AsPathSegmentType.AsSequence) n += s.Asns.Length;
                 else if (s.Type == AsPathSegmentType.AsSet) n++;
@@ -96,7 +185,7 @@ public sealed class AsPath : IEquatable<AsPath>
     {
         get
         {
-            foreach (var s in Segments)
+            foreach (var s in EnumerateSegments())
             {
                 if (s.IsConfed) continue;
                 return s.Type == AsPathSegmentType.AsSequence && s.Asns.Length > 0 ? s.Asns[0] : 0;
@@ -106,16 +195,17 @@ public sealed class AsPath : IEquatable<AsPath>
     }
 
     /// <summary>The first ASN of the leftmost segment whatever its type (used for "enforce-first-as"); 0 when empty.</summary>
-    public uint LeftmostAs => Segments.IsEmpty || Segments[0].Asns.IsEmpty ? 0 : Segments[0].Asns[0];
+    public uint LeftmostAs => _data is { Length: > 1 } d && (d[0] & 0xFF) > 0 ? d[1] : 0;
 
     /// <summary>The originating AS: last ASN of the path when the last segment is an AS_SEQUENCE; 0 otherwise.</summary>
     public uint OriginAs
     {
         get
         {
-            if (Segments.IsEmpty) return 0;
-            var last = Segments[^1];
-            return last.Type == AsPathSegmentType.AsSequence && last.Asns.Length > 0 ? last.Asns[^1] : 0;
+            uint origin = 0;
+            foreach (var s in EnumerateSegments())
+                origin = s.Type == AsPathSegmentType.AsSequence && s.Asns.Length > 0 ? s.Asns[^1] : 0;
+            return origin;
         }
     }
 
@@ -123,7 +213,7 @@ public sealed class AsPath : IEquatable<AsPath>
     public int Count(uint asn)
     {
         int n = 0;
-        foreach (var s in Segments)
+        foreach (var s in EnumerateSegments())
             foreach (uint a in s.Asns)
                 if (a == asn) n++;
         return n;
@@ -137,7 +227,7 @@ public sealed class AsPath : IEquatable<AsPath>
         get
         {
             int n = 0;
-            foreach (var s in Segments) n += s.Asns.Length;
+            foreach (var s in EnumerateSegments()) n += s.Asns.Length;
             return n;
         }
     }
@@ -154,52 +244,52 @@ public sealed class AsPath : IEquatable<AsPath>
     /// <summary>The path without confederation segments (RFC 5065 §4.1, sending outside the confederation).</summary>
     public AsPath WithoutConfedSegments()
     {
+        int keep = 0;
         bool any = false;
-        foreach (var s in Segments) any |= s.IsConfed;
+        foreach (var s in EnumerateSegments())
+        {
+            if (s.IsConfed) any = true;
+            else keep += 1 + s.Asns.Length;
+        }
         if (!any) return this;
-        var b = ImmutableArray.CreateBuilder<AsPathSegment>();
-        foreach (var s in Segments) if (!s.IsConfed) b.Add(s);
-        return b.Count == 0 ? Empty : new AsPath(b.ToImmutable());
+        if (keep == 0) return Empty;
+        var data = new uint[keep];
+        int k = 0;
+        foreach (var s in EnumerateSegments())
+        {
+            if (s.IsConfed) continue;
+            data[k++] = Header(s.Type, s.Asns.Length);
+            s.Asns.CopyTo(data.AsSpan(k));
+            k += s.Asns.Length;
+        }
+        return new AsPath(data);
     }
 
     private AsPath PrependCore(AsPathSegmentType type, uint asn, int times)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(times);
         if (times == 0) return this;
-        // Common case on every eBGP export: the result fits one leading segment of that type. Build
-        // it with exactly three allocations (ASNs, segment array, path); export does this per attribute set.
-        int lead = !Segments.IsEmpty && Segments[0].Type == type ? Segments[0].Asns.Length : -1;
-        if (lead + times <= 255)
+        var old = _data.AsSpan();
+        // Into the leading segment of that type while it has room (255 ASNs), the rest in new segments
+        // of up to 255 in front of it.
+        var (leadType, leadCount) = Leading;
+        bool merge = leadType == type && _data is not null;
+        int total = times + (merge ? leadCount : 0);
+        int firstSegments = (total + 254) / 255;
+        int restStart = merge ? 1 + leadCount : 0;
+        var data = new uint[firstSegments + total + old.Length - restStart];
+        // The leading group: `times` copies of asn, then the old leading segment's ASNs, in segments of
+        // 255 from the front (the last one short).
+        int k = 0, written = 0;
+        for (int seg = 0; seg < firstSegments; seg++)
         {
-            var asns = new uint[Math.Max(lead, 0) + times];
-            asns.AsSpan(0, times).Fill(asn);
-            if (lead > 0) Segments[0].Asns.AsSpan().CopyTo(asns.AsSpan(times));
-            int rest = Segments.Length - (lead >= 0 ? 1 : 0);
-            var segments = new AsPathSegment[rest + 1];
-            segments[0] = new AsPathSegment(type, ImmutableCollectionsMarshal.AsImmutableArray(asns));
-            Segments.AsSpan()[(lead >= 0 ? 1 : 0)..].CopyTo(segments.AsSpan(1));
-            return new AsPath(ImmutableCollectionsMarshal.AsImmutableArray(segments));
+            int n = Math.Min(255, total - written);
+            data[k++] = Header(type, n);
+            for (int i = 0; i < n; i++, written++)
+                data[k++] = written < times ? asn : old[1 + written - times];
         }
-        var seqAsns = new List<uint>(times + 8);
-        for (int i = 0; i < times; i++) seqAsns.Add(asn);
-        int skip = 0;
-        if (!Segments.IsEmpty && Segments[0].Type == type)
-        {
-            seqAsns.AddRange(Segments[0].Asns);
-            skip = 1;
-        }
-        var b = ImmutableArray.CreateBuilder<AsPathSegment>();
-        b.AddRange(SplitSequence(type, seqAsns.ToArray()));
-        for (int i = skip; i < Segments.Length; i++) b.Add(Segments[i]);
-        return new AsPath(b.ToImmutable());
-    }
-
-    private static ImmutableArray<AsPathSegment> SplitSequence(AsPathSegmentType type, uint[] asns)
-    {
-        var b = ImmutableArray.CreateBuilder<AsPathSegment>((asns.Length + 254) / 255);
-        for (int i = 0; i < asns.Length; i += 255)
-            b.Add(new AsPathSegment(type, ImmutableArray.Create(asns, i, Math.Min(255, asns.Length - i))));
-        return b.MoveToImmutable();
+        old[restStart..].CopyTo(data.AsSpan(k));
+        return new AsPath(data);
     }
 
     /// <summary>True if any ASN does not fit 2 octets (then a 2-octet peer needs AS4_PATH).</summary>
@@ -207,31 +297,31 @@ public sealed class AsPath : IEquatable<AsPath>
     {
         get
         {
-            foreach (var s in Segments)
+            foreach (var s in EnumerateSegments())
                 foreach (uint a in s.Asns)
                     if (a > ushort.MaxValue) return true;
             return false;
         }
     }
 
-    public bool Equals(AsPath? other)
+    public bool Equals(AsPath other) => ReferenceEquals(_data, other._data) || _data.AsSpan().SequenceEqual(other._data.AsSpan());
+
+    public override bool Equals(object? obj) => obj is AsPath p && Equals(p);
+
+    public override int GetHashCode()
     {
-        if (ReferenceEquals(this, other)) return true;
-        if (other is null || other._hash != _hash || other.Segments.Length != Segments.Length) return false;
-        for (int i = 0; i < Segments.Length; i++)
-            if (!Segments[i].Equals(other.Segments[i])) return false;
-        return true;
+        var h = new HashCode();
+        h.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_data.AsSpan()));
+        return h.ToHashCode();
     }
 
-    public override bool Equals(object? obj) => Equals(obj as AsPath);
-    public override int GetHashCode() => _hash;
-    public static bool operator ==(AsPath? a, AsPath? b) => a is null ? b is null : a.Equals(b);
-    public static bool operator !=(AsPath? a, AsPath? b) => !(a == b);
+    public static bool operator ==(AsPath a, AsPath b) => a.Equals(b);
+    public static bool operator !=(AsPath a, AsPath b) => !a.Equals(b);
 
     public override string ToString()
     {
         var sb = new StringBuilder();
-        foreach (var s in Segments)
+        foreach (var s in EnumerateSegments())
         {
             if (sb.Length > 0) sb.Append(' ');
             (string open, string sep, string close) = s.Type switch
@@ -241,8 +331,43 @@ public sealed class AsPath : IEquatable<AsPath>
                 AsPathSegmentType.AsConfedSet => ("[", ",", "]"),
                 _ => ("", " ", ""),
             };
-            sb.Append(open).AppendJoin(sep, s.Asns).Append(close);
+            sb.Append(open);
+            for (int i = 0; i < s.Asns.Length; i++)
+            {
+                if (i > 0) sb.Append(sep);
+                sb.Append(s.Asns[i]);
+            }
+            sb.Append(close);
         }
         return sb.ToString();
+    }
+
+    /// <summary>Walks the flat form: a header word, then that many ASNs, until the end.</summary>
+    public ref struct SegmentEnumerator
+    {
+        private readonly ReadOnlySpan<uint> _data;
+        private int _next;
+        private AsPathSegmentView _current;
+
+        internal SegmentEnumerator(uint[]? data)
+        {
+            _data = data;
+            _next = 0;
+            _current = default;
+        }
+
+        public readonly AsPathSegmentView Current => _current;
+
+        public readonly SegmentEnumerator GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            if (_next >= _data.Length) return false;
+            uint h = _data[_next];
+            int n = (int)(h & 0xFF);
+            _current = new AsPathSegmentView((AsPathSegmentType)(h >> 8), _data.Slice(_next + 1, n));
+            _next += 1 + n;
+            return true;
+        }
     }
 }

@@ -42,7 +42,6 @@ public readonly struct AttributeView
         ImmutableArray<ulong> extendedCommunities, ImmutableArray<LargeCommunity> largeCommunities)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(asPath);
         if (prependAs != 0 && !CanPrependInPlace(asPath)) throw new ArgumentException("the path's leading AS_SEQUENCE is full", nameof(asPath));
         Source = source;
         AsPath = asPath;
@@ -83,10 +82,7 @@ public readonly struct AttributeView
 
     /// <summary>True when one ASN prepended to <paramref name="path"/> goes into its leading AS_SEQUENCE or a new one-ASN segment.</summary>
     public static bool CanPrependInPlace(AsPath path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        return path.Segments.IsEmpty || path.Segments[0].Type != AsPathSegmentType.AsSequence || path.Segments[0].Asns.Length < 255;
-    }
+        => path.Leading is not (AsPathSegmentType.AsSequence, >= 255);
 
     /// <summary>The path as sent (<see cref="AsPath"/> with <see cref="PrependAs"/> in front); builds a new path when there is a prepend.</summary>
     public AsPath SentAsPath() => PrependAs == 0 ? AsPath : AsPath.Prepend(PrependAs);
@@ -95,7 +91,7 @@ public readonly struct AttributeView
     public PathAttributes ToAttributes()
     {
         var s = Source ?? throw new InvalidOperationException("no attributes");
-        if (PrependAs == 0 && ReferenceEquals(AsPath, s.AsPath) && NextHop == s.NextHop && Med == s.Med && LocalPref == s.LocalPref
+        if (PrependAs == 0 && AsPath.Equals(s.AsPath) && NextHop == s.NextHop && Med == s.Med && LocalPref == s.LocalPref
             && OriginatorId == s.OriginatorId && Same(ClusterList, s.ClusterList) && Same(Communities, s.Communities)
             && Same(ExtendedCommunities, s.ExtendedCommunities) && Same(LargeCommunities, s.LargeCommunities))
             return s;

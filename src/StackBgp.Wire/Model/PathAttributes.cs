@@ -28,7 +28,7 @@ public sealed record PathAttributes
     private uint _localPref;
     private byte _present;
     private readonly ImmutableArray<uint> _communities = ImmutableArray<uint>.Empty;
-    private readonly AsPath _asPath = AsPath.Empty;
+    private readonly AsPath _asPath;
     private Rare? _rare;
 
     // Interning bookkeeping, not content: which attribute interner (StackBgp.Routing) holds this set as
@@ -90,7 +90,7 @@ public sealed record PathAttributes
     public Origin Origin { get; init; }
 
     /// <summary>AS_PATH merged with AS4_PATH (RFC 4271 §5.1.2, RFC 6793 §4.2.3). Never null.</summary>
-    public AsPath AsPath { get => _asPath; init => _asPath = value ?? AsPath.Empty; }
+    public AsPath AsPath { get => _asPath; init => _asPath = value; }
 
     /// <summary>Next hop; see the class remarks for which one. <see cref="NextHop.None"/> when absent.</summary>
     public NextHop NextHop { get; init; }
