@@ -193,9 +193,10 @@ internal sealed partial class Peer : ISessionHandler, IPeerSender, IAsyncDisposa
             while (reader.TryRead(out var message))
             {
                 var s = Session;
-                if (s is null || s.TryEnqueueUpdates(message)) continue;
-                if (s.State != BgpState.Established) continue; // dropped: the session went down, the RIB knows
-                await s.EnqueueUpdatesAsync(message).ConfigureAwait(false);
+                if (s is not null && s.TryEnqueueUpdates(message)) continue;
+                if (s is null || s.State != BgpState.Established || !await s.EnqueueUpdatesAsync(message).ConfigureAwait(false))
+                    SharedBuffer.ReleaseIfShared(message); // dropped: the session went down, the RIB knows
+
             }
         }
     }

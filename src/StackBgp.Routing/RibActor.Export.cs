@@ -524,6 +524,7 @@ public sealed partial class RibActor
         for (int i = 0; i < _encoded.Count; i++)
         {
             int n = _encoded.MessagesIn(i);
+            _encoded.AddSendReference(i);
             sender.Send(_encoded[i], n);
             messages += n;
         }

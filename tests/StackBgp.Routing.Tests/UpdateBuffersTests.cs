@@ -7,7 +7,7 @@ namespace StackBgp.Routing.Tests;
 /// <summary>
 /// The RIB's flush buffers: UPDATEs written back to back into shared segments must make exactly the byte
 /// stream that one buffer per call makes, every message whole inside one segment, with the right counts,
-/// and segments reused by the next flush must leave the buffers already handed out untouched.
+/// and segments reused by the next flush must leave the buffers still held by a sender untouched.
 /// </summary>
 public sealed class UpdateBuffersTests
 {
@@ -62,6 +62,7 @@ public sealed class UpdateBuffersTests
         var shared = new UpdateBuffers();
         EncodeFlush(shared, 0);
         shared.Seal();
+        for (int i = 0; i < shared.Count; i++) shared.AddSendReference(i); // handed to a sender that keeps them
         var handedOut = shared.ToList();
         var before = Stream(handedOut).Bytes;
         shared.Clear();
@@ -73,5 +74,40 @@ public sealed class UpdateBuffersTests
         var separate = new List<ReadOnlyMemory<byte>>();
         EncodeFlush(separate, 1);
         Assert.Equal(Stream(separate).Bytes, Stream(shared).Bytes);
+    }
+
+    [Fact]
+    public void A_segment_every_sender_has_released_is_written_again_and_one_still_held_is_not()
+    {
+        var shared = new UpdateBuffers();
+        EncodeFlush(shared, 0); // a first small segment, then several pooled 64 KiB ones
+        shared.Seal();
+        var pooled = Enumerable.Range(0, shared.Count).Where(i => Segment(shared[i]) is not null).ToList();
+        Assert.True(pooled.Count > 2, $"expected several pooled segments, got {pooled.Count}");
+        // two senders each; the first releases everything, the second all but the first pooled segment
+        for (int i = 0; i < shared.Count; i++)
+        {
+            shared.AddSendReference(i);
+            shared.AddSendReference(i);
+        }
+        var kept = shared[pooled[0]];
+        var keptBytes = kept.ToArray();
+        var released = pooled.Skip(1).Select(i => Segment(shared[i])).ToList();
+        for (int i = 0; i < shared.Count; i++)
+        {
+            SharedBuffer.ReleaseIfShared(shared[i]);
+            if (i != pooled[0]) SharedBuffer.ReleaseIfShared(shared[i]);
+        }
+        shared.Clear();
+
+        EncodeFlush(shared, 1);
+        shared.Seal();
+        var now = shared.Select(Segment).Where(s => s is not null).Distinct().ToList();
+        Assert.Contains(now, s => released.Contains(s));
+        Assert.DoesNotContain(Segment(kept), now);
+        Assert.Equal(keptBytes, kept.ToArray());
+
+        static SharedBuffer? Segment(ReadOnlyMemory<byte> m) =>
+            System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager(m, out SharedBuffer? s) ? s : null;
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
+using StackBgp.Wire;
 
 namespace StackBgp.Session;
 
@@ -130,6 +131,7 @@ internal sealed class ConnectionWriter : IAsyncDisposable
             {
                 _output.Write(u.Span);
                 written += u.Length;
+                SharedBuffer.ReleaseIfShared(u); // copied into the pipe: the RIB may reuse its buffer
             }
         }
         if (written == 0) return false;
