@@ -65,4 +65,43 @@ public sealed class AttributeInternerTests
         Assert.Equal(1, two.RefCount(inTwo));
         Assert.Throws<InvalidOperationException>(() => two.Release(inOne));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Matches_a_reference_count_model_through_random_interns_and_releases(int seed)
+    {
+        // 3000 distinct sets, built afresh on every intern (equal, not the same object): the table grows,
+        // fills, empties and wraps around, and every release takes a set out of the middle of a probe run.
+        var random = new Random(seed);
+        var interner = new AttributeInterner();
+        var model = new Dictionary<uint, (PathAttributes Canonical, int Refs)>();
+        for (int step = 0; step < 60_000; step++)
+        {
+            uint k = (uint)random.Next(3000);
+            if (model.TryGetValue(k, out var m) && random.Next(2) == 0)
+            {
+                interner.Release(m.Canonical);
+                if (m.Refs == 1) model.Remove(k);
+                else model[k] = (m.Canonical, m.Refs - 1);
+            }
+            else
+            {
+                var got = interner.Intern(Set(k, 65001, 65000 + k % 7));
+                if (m.Canonical is not null) Assert.Same(m.Canonical, got);
+                model[k] = (got, m.Refs + 1);
+            }
+            if (step % 499 == 0)
+            {
+                Assert.Equal(model.Count, interner.Count);
+                foreach (var (key, (canonical, refs)) in model)
+                {
+                    Assert.Equal(refs, interner.RefCount(Set(key, 65001, 65000 + key % 7)));
+                    Assert.Same(canonical, interner.Intern(Set(key, 65001, 65000 + key % 7)));
+                    interner.Release(canonical);
+                }
+            }
+        }
+    }
 }
