@@ -140,7 +140,7 @@ public sealed class TwoRoutersTests
             long rss = (long)json["residentBytes"]!, peak = (long)json["peakResidentBytes"]!;
             Assert.True(rss > 0 && peak >= rss, $"resident {rss} and peak {peak} bytes from /proc/self/status");
             Assert.True((long)json["gcCommittedBytes"]! >= (long)json["gcHeapBytes"]!);
-            Assert.Equal(2 * 16 * sizeof(ulong), (long)json["prefixIndexBytes"]!); // the IPv4 and IPv6 indexes at their initial 16 slots
+            Assert.Equal(2 * 16 * sizeof(uint), (long)json["prefixIndexBytes"]!); // the IPv4 and IPv6 indexes at their initial 16 slots
             string text = (await b.ExecuteAsync("show memory", CancellationToken.None)).Output;
             Assert.Contains("2 IPv4 and 0 IPv6 prefixes, 2 paths, 2 distinct attribute sets", text);
             Assert.Contains("MiB resident", text);

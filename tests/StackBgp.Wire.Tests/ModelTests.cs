@@ -19,6 +19,27 @@ public class ModelTests
     }
 
     [Fact]
+    public void Next_hop_origin_and_flags_kept_in_packed_fields_read_back_exactly_and_survive_with()
+    {
+        // The set stores its next hop as words and bits (96 bytes instead of 104): every kind, every
+        // origin, ATOMIC_AGGREGATE and the presence of MED/LOCAL_PREF must come back as given.
+        NextHop[] hops = [NextHop.None, NextHop.FromV4(0xC0000201), NextHop.FromV6(0x20010db800000000UL, 1),
+            NextHop.FromV6(0x20010db800000000UL, 2, 0xfe80000000000000UL, 0x0211_22ff_fe33_4455UL)];
+        foreach (var hop in hops)
+            foreach (var origin in new[] { Origin.Igp, Origin.Egp, Origin.Incomplete })
+                foreach (bool atomic in new[] { false, true })
+                {
+                    var a = new PathAttributes { NextHop = hop, Origin = origin, AtomicAggregate = atomic, Med = 7 };
+                    Assert.Equal(hop, a.NextHop);
+                    Assert.Equal(hop.HasLinkLocal, a.NextHop.HasLinkLocal);
+                    Assert.Equal((origin, atomic, 7u, (uint?)null), (a.Origin, a.AtomicAggregate, a.Med!.Value, a.LocalPref));
+                    var b = a with { LocalPref = 100, Med = null };
+                    Assert.Equal((hop, origin, atomic, (uint?)null, 100u), (b.NextHop, b.Origin, b.AtomicAggregate, b.Med, b.LocalPref!.Value));
+                    Assert.Equal(a, b with { LocalPref = null, Med = 7 });
+                }
+    }
+
+    [Fact]
     public void With_does_not_copy_the_cached_hash()
     {
         var a = new PathAttributes { LocalPref = 100 };

@@ -37,6 +37,9 @@ public readonly struct NextHop : IEquatable<NextHop>
         _llLo = llLo;
     }
 
+    /// <summary>A next hop from the parts of one (<see cref="Kind"/>, the address words, <see cref="HasLinkLocal"/>), stored apart; trusted.</summary>
+    internal static NextHop FromParts(NextHopKind kind, ulong gHi, ulong gLo, bool hasLl, ulong llHi, ulong llLo) => new(kind, gHi, gLo, hasLl, llHi, llLo);
+
     public static NextHop None => default;
     public NextHopKind Kind => _kind;
     public bool IsNone => _kind == NextHopKind.None;

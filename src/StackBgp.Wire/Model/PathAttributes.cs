@@ -37,7 +37,17 @@ public sealed record PathAttributes
     internal int InternOwner;
     internal int InternRefs;
 
-    private const byte HasMed = 1, HasLocalPref = 2;
+    // _present: bit 0 MED, bit 1 LOCAL_PREF, bit 2 ATOMIC_AGGREGATE, bits 3-4 ORIGIN, bits 5-6 the next
+    // hop's kind, bit 7 its link-local address.
+    private const byte HasMed = 1, HasLocalPref = 2, HasAtomicAggregate = 4, NextHopLinkLocal = 128;
+    private const int OriginShift = 3, NextHopKindShift = 5;
+
+    // The next hop's parts, not a NextHop field: the struct pads to 40 bytes and the class places it at
+    // 8-byte alignment; as words and two bits of _present the set is 96 bytes instead of 104.
+    private readonly ulong _nhGlobalHigh;
+    private readonly ulong _nhGlobalLow;
+    private readonly ulong _nhLinkLocalHigh;
+    private readonly ulong _nhLinkLocalLow;
 
     /// <summary>The attributes that few routes carry; immutable once built, shared by <c>with</c> copies.</summary>
     private sealed class Rare
@@ -75,25 +85,43 @@ public sealed record PathAttributes
     /// <summary>Copy constructor used by <c>with</c>: copies the content, not the cached hash.</summary>
     private PathAttributes(PathAttributes original)
     {
-        Origin = original.Origin;
         _asPath = original._asPath;
-        NextHop = original.NextHop;
+        _nhGlobalHigh = original._nhGlobalHigh;
+        _nhGlobalLow = original._nhGlobalLow;
+        _nhLinkLocalHigh = original._nhLinkLocalHigh;
+        _nhLinkLocalLow = original._nhLinkLocalLow;
         _med = original._med;
         _localPref = original._localPref;
         _present = original._present;
-        AtomicAggregate = original.AtomicAggregate;
         _communities = original._communities;
         _rare = original._rare;
     }
 
     /// <summary>ORIGIN (RFC 4271 §5.1.1).</summary>
-    public Origin Origin { get; init; }
+    public Origin Origin
+    {
+        get => (Origin)((_present >> OriginShift) & 3);
+        init => _present = (byte)((_present & ~(3 << OriginShift)) | (((int)value & 3) << OriginShift));
+    }
 
     /// <summary>AS_PATH merged with AS4_PATH (RFC 4271 §5.1.2, RFC 6793 §4.2.3). Never null.</summary>
     public AsPath AsPath { get => _asPath; init => _asPath = value; }
 
     /// <summary>Next hop; see the class remarks for which one. <see cref="NextHop.None"/> when absent.</summary>
-    public NextHop NextHop { get; init; }
+    public NextHop NextHop
+    {
+        get => NextHop.FromParts((NextHopKind)((_present >> NextHopKindShift) & 3), _nhGlobalHigh, _nhGlobalLow,
+            (_present & NextHopLinkLocal) != 0, _nhLinkLocalHigh, _nhLinkLocalLow);
+        init
+        {
+            _nhGlobalHigh = value.GlobalHigh;
+            _nhGlobalLow = value.GlobalLow;
+            _nhLinkLocalHigh = value.LinkLocalHigh;
+            _nhLinkLocalLow = value.LinkLocalLow;
+            int bits = ((int)value.Kind & 3) << NextHopKindShift | (value.HasLinkLocal ? NextHopLinkLocal : 0);
+            _present = (byte)((_present & ~(3 << NextHopKindShift | NextHopLinkLocal)) | bits);
+        }
+    }
 
     /// <summary>MULTI_EXIT_DISC (RFC 4271 §5.1.4); null when absent.</summary>
     public uint? Med
@@ -118,7 +146,11 @@ public sealed record PathAttributes
     }
 
     /// <summary>ATOMIC_AGGREGATE present (RFC 4271 §5.1.6).</summary>
-    public bool AtomicAggregate { get; init; }
+    public bool AtomicAggregate
+    {
+        get => (_present & HasAtomicAggregate) != 0;
+        init => _present = value ? (byte)(_present | HasAtomicAggregate) : (byte)(_present & ~HasAtomicAggregate);
+    }
 
     /// <summary>AGGREGATOR merged with AS4_AGGREGATOR (RFC 4271 §5.1.7, RFC 6793 §4.2.3); null when absent.</summary>
     public Aggregator? Aggregator
