@@ -118,8 +118,7 @@ public sealed class AttributeInterner
             var s = _slots[j];
             if (s is null) break;
             int home = s.GetHashCode() & mask;
-            bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
-            if (!movable) continue;
+            if (!LinearProbing.CanFill(i, j, home)) continue;
             _slots[i] = s;
             i = j;
         }

@@ -477,8 +477,7 @@ internal sealed class DestinationTable
             j = (j + 1) & mask;
             if (slots[j] == 0) break;
             int home = EntryAt(EntryOf(slots[j])).Prefix.GetHashCode() & mask;
-            bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
-            if (!movable) continue;
+            if (!LinearProbing.CanFill(i, j, home)) continue;
             slots[i] = slots[j];
             i = j;
         }
