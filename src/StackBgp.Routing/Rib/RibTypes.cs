@@ -173,24 +173,10 @@ internal readonly struct Destination : IEquatable<Destination>
     }
 
     /// <summary>The best path's attributes (what the last decision published, once it has run); null when none.</summary>
-    public PathAttributes? BestAttrs
-    {
-        get
-        {
-            ref var e = ref E;
-            return e.Best < 0 ? null : (e.Best == 0 ? e.First : e.Rest![e.Best - 1]).Attrs;
-        }
-    }
+    public PathAttributes? BestAttrs => Best < 0 ? null : At(Best).Attrs;
 
     /// <summary>The peer of the best path; null when none.</summary>
-    public PeerState? BestPeer
-    {
-        get
-        {
-            ref var e = ref E;
-            return e.Best < 0 ? null : (e.Best == 0 ? e.First : e.Rest![e.Best - 1]).Peer;
-        }
-    }
+    public PeerState? BestPeer => Best < 0 ? null : At(Best).Peer;
 
     /// <summary>What the FIB was given (0 = not installed).</summary>
     public ref int FibSignature => ref E.FibSignature;
